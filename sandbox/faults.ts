@@ -1,0 +1,96 @@
+/**
+ * Fault injection: rules switched on at run time (control API or tests) that make an emulated
+ * operation misbehave the way real providers do. A rule matches a provider and an operation name
+ * (or '*'), fires `count` times (or until cleared), and is recorded when it fires so that tests
+ * and people can see what happened.
+ */
+
+export type Provider = 'google' | 'paypal' | 'binance';
+
+/** Faults on an API response. */
+export type ResponseFault =
+  | { fault: 'latency'; ms: number }
+  | { fault: 'http_error'; status: number; retryAfterSeconds?: number; reason?: string }
+  | { fault: 'timeout' }
+  | { fault: 'reset' }
+  | { fault: 'decline' };
+
+/** Faults on an outgoing webhook (operation: the event type, or '*'). */
+export type WebhookFault =
+  | { fault: 'webhook_duplicate'; copies?: number }
+  | { fault: 'webhook_delay'; ms: number }
+  | { fault: 'webhook_reorder' }
+  | { fault: 'webhook_drop' }
+  | { fault: 'webhook_forge' };
+
+export type FaultSpec = ResponseFault | WebhookFault;
+
+export type FaultRule = FaultSpec & {
+  id: string;
+  provider: Provider;
+  operation: string;
+  /** Remaining firings; null means until cleared. */
+  remaining: number | null;
+  fired: number;
+};
+
+export interface FiredFault {
+  ruleId: string;
+  provider: Provider;
+  operation: string;
+  fault: FaultSpec['fault'];
+  at: string;
+}
+
+const WEBHOOK_FAULTS = new Set(['webhook_duplicate', 'webhook_delay', 'webhook_reorder', 'webhook_drop', 'webhook_forge']);
+
+export function isWebhookFault(f: FaultSpec): f is WebhookFault {
+  return WEBHOOK_FAULTS.has(f.fault);
+}
+
+export class FaultRegistry {
+  #rules: FaultRule[] = [];
+  #seq = 0;
+  readonly fired: FiredFault[] = [];
+
+  add(provider: Provider, operation: string, spec: FaultSpec, count: number | null = 1): FaultRule {
+    const rule = { ...spec, id: `fault_${++this.#seq}`, provider, operation, remaining: count, fired: 0 } as FaultRule;
+    this.#rules.push(rule);
+    return rule;
+  }
+
+  list(): FaultRule[] {
+    return this.#rules.map((r) => ({ ...r }));
+  }
+
+  remove(id: string): boolean {
+    const before = this.#rules.length;
+    this.#rules = this.#rules.filter((r) => r.id !== id);
+    return this.#rules.length !== before;
+  }
+
+  clear(provider?: Provider): void {
+    this.#rules = provider ? this.#rules.filter((r) => r.provider !== provider) : [];
+  }
+
+  /**
+   * Takes every matching rule of the given family (response or webhook) and consumes one firing of
+   * each. Latency composes with the others, so several rules may fire for one call.
+   */
+  take(provider: Provider, operation: string, family: 'response' | 'webhook'): FaultSpec[] {
+    const out: FaultSpec[] = [];
+    for (const rule of this.#rules) {
+      if (rule.provider !== provider) continue;
+      if (rule.operation !== '*' && rule.operation !== operation) continue;
+      if (isWebhookFault(rule) !== (family === 'webhook')) continue;
+      if (rule.remaining !== null && rule.remaining <= 0) continue;
+      if (rule.remaining !== null) rule.remaining--;
+      rule.fired++;
+      this.fired.push({ ruleId: rule.id, provider, operation, fault: rule.fault, at: new Date().toISOString() });
+      const { id: _id, provider: _p, operation: _o, remaining: _r, fired: _f, ...spec } = rule;
+      out.push(spec as FaultSpec);
+    }
+    this.#rules = this.#rules.filter((r) => r.remaining === null || r.remaining > 0);
+    return out;
+  }
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+// `npm test`: type-checks, then runs every *.test.ts under test/ with node's own test runner
+// (one process per file), printing the spec report and a closing `N passed, N failed` line.
+// Extra arguments narrow the run: `npm test -- test/sandbox` or a single file.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..');
+const args = process.argv.slice(2);
+const skipTypecheck = process.env.SKIP_TYPECHECK === '1' || args.length > 0;
+
+function find(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...find(p));
+    else if (name.endsWith('.test.ts')) out.push(p);
+  }
+  return out;
+}
+
+const targets = args.length ? args.map((a) => resolve(a)) : [join(root, 'test')];
+const files = targets.flatMap((t) => (statSync(t).isDirectory() ? find(t) : [t])).sort();
+if (files.length === 0) {
+  console.error('no test files found');
+  process.exit(1);
+}
+
+if (!skipTypecheck) {
+  const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', root], { stdio: 'inherit' });
+  if (tsc.status !== 0) {
+    console.error('type check failed');
+    process.exit(1);
+  }
+}
+
+const res = spawnSync(
+  process.execPath,
+  [
+    '--import', 'tsx',
+    '--test',
+    `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`,
+    '--test-reporter=spec', '--test-reporter-destination=stdout',
+    `--test-reporter=${join(root, 'scripts/summary-reporter.mjs')}`, '--test-reporter-destination=stdout',
+    ...files,
+  ],
+  { stdio: 'inherit', cwd: root, env: { ...process.env, NODE_ENV: 'test' } },
+);
+process.exit(res.status ?? 1);

@@ -1,0 +1,183 @@
+import { z } from 'zod';
+
+/**
+ * Every setting LeadsCalendar reads from the environment, validated once at start.
+ *
+ * With no configuration at all the product runs in sandbox mode: the provider emulators on
+ * SANDBOX_PORT stand in for Google, PayPal and Binance Pay, and every secret has a sandbox value.
+ * In live mode nothing has a default that could leak into production: every missing or malformed
+ * variable is reported, all at once.
+ */
+
+const SANDBOX_SECRETS = {
+  GOOGLE_CLIENT_ID: 'sandbox-google-client.apps.googleusercontent.com',
+  GOOGLE_CLIENT_SECRET: 'sandbox-google-secret',
+  PAYPAL_CLIENT_ID: 'sandbox-paypal-client',
+  PAYPAL_CLIENT_SECRET: 'sandbox-paypal-secret',
+  PAYPAL_WEBHOOK_ID: 'WH-SANDBOX-LEADSCALENDAR',
+  BINANCE_API_KEY: 'sandboxbinanceapikey0000000000000000000000000000000000000000000000',
+  BINANCE_SECRET_KEY: 'sandboxbinancesecretkey00000000000000000000000000000000000000000000',
+} as const;
+
+export const SANDBOX_DEFAULT_CREDENTIALS = SANDBOX_SECRETS;
+
+const port = z.coerce.number().int().min(0).max(65535);
+const url = z.string().url().transform((s) => s.replace(/\/+$/, ''));
+const boolean = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const base = z.object({
+  APP_MODE: z.enum(['sandbox', 'live']).default('sandbox'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: port.default(3000),
+  PUBLIC_BASE_URL: url.optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
+  JOB_POLL_INTERVAL_SECONDS: z.coerce.number().min(0.5).max(60).default(2),
+  SANDBOX_PORT: port.default(4010),
+  SANDBOX_HOST: z.string().min(1).default('127.0.0.1'),
+  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  ENCRYPTION_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 bytes, base64-encoded (openssl rand -base64 32)')
+    .optional(),
+  TRUST_PROXY: boolean.default(false),
+  GOOGLE_CLIENT_ID: z.string().min(1).optional(),
+  GOOGLE_CLIENT_SECRET: z.string().min(1).optional(),
+  PAYPAL_CLIENT_ID: z.string().min(1).optional(),
+  PAYPAL_CLIENT_SECRET: z.string().min(1).optional(),
+  PAYPAL_WEBHOOK_ID: z.string().min(1).optional(),
+  BINANCE_API_KEY: z.string().min(1).optional(),
+  BINANCE_SECRET_KEY: z.string().min(1).optional(),
+  // Provider hosts: the real services in live mode, the sandbox in sandbox mode, overridable in both.
+  GOOGLE_OAUTH_BASE_URL: url.optional(),
+  GOOGLE_API_BASE_URL: url.optional(),
+  PAYPAL_API_BASE_URL: url.optional(),
+  BINANCE_API_BASE_URL: url.optional(),
+});
+
+type Raw = z.infer<typeof base>;
+
+const LIVE_REQUIRED = [
+  'PUBLIC_BASE_URL',
+  'SESSION_SECRET',
+  'ENCRYPTION_KEY',
+  'GOOGLE_CLIENT_ID',
+  'GOOGLE_CLIENT_SECRET',
+  'PAYPAL_CLIENT_ID',
+  'PAYPAL_CLIENT_SECRET',
+  'PAYPAL_WEBHOOK_ID',
+  'BINANCE_API_KEY',
+  'BINANCE_SECRET_KEY',
+] as const satisfies readonly (keyof Raw)[];
+
+export interface ProviderEndpoints {
+  googleOAuth: string;
+  googleApi: string;
+  paypalApi: string;
+  binanceApi: string;
+}
+
+export interface Config {
+  mode: 'sandbox' | 'live';
+  host: string;
+  port: number;
+  publicBaseUrl: string;
+  database: { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
+  dataDir: string;
+  logLevel: Raw['LOG_LEVEL'];
+  shutdownTimeoutMs: number;
+  jobPollIntervalSeconds: number;
+  trustProxy: boolean;
+  /** Present in sandbox mode only: where the in-process provider emulators listen. */
+  sandbox: { host: string; port: number } | null;
+  /** Undefined in sandbox mode until the data folder provides one (see secrets.ts). */
+  sessionSecret: string | undefined;
+  encryptionKey: string | undefined;
+  google: { clientId: string; clientSecret: string };
+  paypal: { clientId: string; clientSecret: string; webhookId: string };
+  binance: { apiKey: string; secretKey: string };
+  endpoints: ProviderEndpoints;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(
+      `LeadsCalendar cannot start: the configuration has ${problems.length} problem(s):\n` +
+        problems.map((p) => `  - ${p}`).join('\n') +
+        '\nSee .env.example for every variable and its meaning.',
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+const LIVE_ENDPOINTS: ProviderEndpoints = {
+  googleOAuth: 'https://accounts.google.com',
+  googleApi: 'https://www.googleapis.com',
+  paypalApi: 'https://api-m.paypal.com',
+  binanceApi: 'https://bpay.binanceapi.com',
+};
+
+/** Reads and validates the environment; throws ConfigError listing every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings count as unset: `FOO=` in a .env file means "no value", not "the empty value".
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = base.safeParse(cleaned);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const key = issue.path.join('.');
+      problems.push(`${key}: ${issue.message}${cleaned[key] === undefined ? '' : ' (the value is set but invalid)'}`);
+    }
+    throw new ConfigError(problems);
+  }
+  const raw = parsed.data;
+  const live = raw.APP_MODE === 'live';
+  if (live) {
+    for (const key of LIVE_REQUIRED) if (raw[key] === undefined) problems.push(`${key}: required in live mode`);
+    if (raw.PUBLIC_BASE_URL && !raw.PUBLIC_BASE_URL.startsWith('https://'))
+      problems.push('PUBLIC_BASE_URL: must be an https:// URL in live mode (cookies are Secure, providers call it back)');
+  }
+  if (problems.length) throw new ConfigError(problems);
+
+  const sandboxOrigin = `http://${raw.SANDBOX_HOST === '0.0.0.0' ? '127.0.0.1' : raw.SANDBOX_HOST}:${raw.SANDBOX_PORT}`;
+  const defaults = live
+    ? LIVE_ENDPOINTS
+    : { googleOAuth: sandboxOrigin, googleApi: sandboxOrigin, paypalApi: sandboxOrigin, binanceApi: sandboxOrigin };
+  const secret = <K extends keyof typeof SANDBOX_SECRETS>(k: K): string => raw[k] ?? SANDBOX_SECRETS[k];
+
+  return {
+    mode: raw.APP_MODE,
+    host: raw.HOST,
+    port: raw.PORT,
+    publicBaseUrl: raw.PUBLIC_BASE_URL ?? `http://localhost:${raw.PORT}`,
+    database: raw.DATABASE_URL ? { kind: 'postgres', url: raw.DATABASE_URL } : { kind: 'pglite', dataDir: `${raw.DATA_DIR}/pglite` },
+    dataDir: raw.DATA_DIR,
+    logLevel: raw.LOG_LEVEL,
+    shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
+    jobPollIntervalSeconds: raw.JOB_POLL_INTERVAL_SECONDS,
+    trustProxy: raw.TRUST_PROXY,
+    sandbox: live ? null : { host: raw.SANDBOX_HOST, port: raw.SANDBOX_PORT },
+    sessionSecret: raw.SESSION_SECRET,
+    encryptionKey: raw.ENCRYPTION_KEY,
+    google: { clientId: secret('GOOGLE_CLIENT_ID'), clientSecret: secret('GOOGLE_CLIENT_SECRET') },
+    paypal: {
+      clientId: secret('PAYPAL_CLIENT_ID'),
+      clientSecret: secret('PAYPAL_CLIENT_SECRET'),
+      webhookId: secret('PAYPAL_WEBHOOK_ID'),
+    },
+    binance: { apiKey: secret('BINANCE_API_KEY'), secretKey: secret('BINANCE_SECRET_KEY') },
+    endpoints: {
+      googleOAuth: raw.GOOGLE_OAUTH_BASE_URL ?? defaults.googleOAuth,
+      googleApi: raw.GOOGLE_API_BASE_URL ?? defaults.googleApi,
+      paypalApi: raw.PAYPAL_API_BASE_URL ?? defaults.paypalApi,
+      binanceApi: raw.BINANCE_API_BASE_URL ?? defaults.binanceApi,
+    },
+  };
+}

@@ -1,0 +1,112 @@
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { errorHandler, problem, sendProblem } from './problem.ts';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export interface ServerOptions {
+  log: Logger;
+  metrics: Metrics;
+  trustProxy: boolean;
+  publicBaseUrl: string;
+  cookieSecret: string;
+}
+
+/**
+ * The Fastify instance with everything every route relies on: zod schemas (which also produce the
+ * OpenAPI document), request ids, problem-details errors, security headers, cookies, rate limits
+ * and request metrics. Routes are registered by the caller.
+ */
+export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
+
+export async function createServer(opts: ServerOptions): Promise<App> {
+  const app = Fastify({
+    loggerInstance: opts.log as unknown as FastifyBaseLogger,
+    trustProxy: opts.trustProxy,
+    requestIdHeader: false,
+    requestIdLogLabel: 'requestId',
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : `req_${randomUUID().replace(/-/g, '')}`;
+    },
+    // In-flight requests finish on close; new ones on kept-alive sockets get 503.
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    bodyLimit: 256 * 1024,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((req, reply) =>
+    sendProblem(reply, problem('not_found', `No route for ${req.method} ${req.url.split('?')[0]}`, String(req.id))),
+  );
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    opts.metrics.httpDuration.observe(
+      { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        formAction: ["'self'", 'http:', 'https:'],
+        frameAncestors: ["'none'"],
+      },
+    },
+    strictTransportSecurity: opts.publicBaseUrl.startsWith('https://'),
+  });
+  await app.register(cookie, { secret: opts.cookieSecret });
+  await app.register(formbody);
+  // Routes opt in with `config.rateLimit`; nothing is limited globally so health probes never are.
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (req, ctx) => ({
+      ...problem('rate_limited', `Too many requests: at most ${ctx.max} per ${ctx.after}. Retry later.`, String(req.id)),
+      statusCode: 429,
+    }),
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'LeadsCalendar API',
+        version: '1.0.0',
+        description:
+          'Create events, pay for them with PayPal or Binance Pay, and have them land on Google Calendar once paid. Errors are RFC 9457 problem details.',
+      },
+      servers: [{ url: opts.publicBaseUrl }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}
