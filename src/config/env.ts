@@ -135,16 +135,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       const key = issue.path.join('.');
       problems.push(`${key}: ${issue.message}${cleaned[key] === undefined ? '' : ' (the value is set but invalid)'}`);
     }
-    throw new ConfigError(problems);
   }
-  const raw = parsed.data;
-  const live = raw.APP_MODE === 'live';
-  if (live) {
-    for (const key of LIVE_REQUIRED) if (raw[key] === undefined) problems.push(`${key}: required in live mode`);
-    if (raw.PUBLIC_BASE_URL && !raw.PUBLIC_BASE_URL.startsWith('https://'))
+  // Checked on the raw values too, so one start reports malformed and missing variables together.
+  if (cleaned.APP_MODE === 'live') {
+    for (const key of LIVE_REQUIRED) if (cleaned[key] === undefined) problems.push(`${key}: required in live mode`);
+    const publicUrl = cleaned.PUBLIC_BASE_URL;
+    if (publicUrl && !publicUrl.startsWith('https://'))
       problems.push('PUBLIC_BASE_URL: must be an https:// URL in live mode (cookies are Secure, providers call it back)');
   }
-  if (problems.length) throw new ConfigError(problems);
+  if (problems.length || !parsed.success) throw new ConfigError(problems);
+  const raw = parsed.data;
+  const live = raw.APP_MODE === 'live';
 
   const sandboxOrigin = `http://${raw.SANDBOX_HOST === '0.0.0.0' ? '127.0.0.1' : raw.SANDBOX_HOST}:${raw.SANDBOX_PORT}`;
   const defaults = live

@@ -1,0 +1,34 @@
+import { readFile } from 'node:fs/promises';
+import type { App } from '../http/server.ts';
+import { esc, page } from './layout.ts';
+
+const ASSETS = new URL('./assets/', import.meta.url);
+const TYPES: Record<string, string> = { css: 'text/css; charset=utf-8', js: 'text/javascript; charset=utf-8', svg: 'image/svg+xml' };
+
+export function registerWebRoutes(app: App, opts: { mode: 'sandbox' | 'live'; sandboxUrl: string | null }) {
+  app.get('/', { schema: { hide: true } }, async (_req, reply) => {
+    const sandboxNote =
+      opts.mode === 'sandbox' && opts.sandboxUrl
+        ? `<p class="note">Sandbox mode: Google, PayPal and Binance Pay are emulated at <a href="${esc(opts.sandboxUrl)}/__sandbox">${esc(opts.sandboxUrl)}</a>. No real account or money is involved.</p>`
+        : '';
+    return reply.type('text/html; charset=utf-8').send(
+      page(
+        'Book and pay',
+        `<h1>Book an event. Pay 1 USD. It lands on your Google Calendar.</h1>
+<p>Create an event, pay with PayPal or Binance Pay, and LeadsCalendar puts it on your Google Calendar only once the payment went through.</p>
+${sandboxNote}
+<p><a class="button" href="/auth/google/start">Sign in with Google</a></p>
+<p class="small"><a href="/api/docs">API reference</a> · <a href="/openapi.json">OpenAPI document</a></p>`,
+      ),
+    );
+  });
+
+  app.get<{ Params: { file: string } }>('/assets/:file', { schema: { hide: true } }, async (req, reply) => {
+    const file = req.params.file;
+    const ext = file.split('.').pop() ?? '';
+    if (!/^[a-z0-9-]+\.[a-z]+$/.test(file) || !TYPES[ext]) return reply.callNotFound();
+    const body = await readFile(new URL(file, ASSETS)).catch(() => null);
+    if (!body) return reply.callNotFound();
+    return reply.type(TYPES[ext]).header('cache-control', 'public, max-age=300').send(body);
+  });
+}

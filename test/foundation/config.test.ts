@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from '../../src/config/env.ts';
+import { SANDBOX_CREDENTIALS } from '../../sandbox/credentials.ts';
+
+const LIVE_OK = {
+  APP_MODE: 'live',
+  PUBLIC_BASE_URL: 'https://calendar.example.com',
+  SESSION_SECRET: 'x'.repeat(40),
+  ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+  GOOGLE_CLIENT_ID: 'id.apps.googleusercontent.com',
+  GOOGLE_CLIENT_SECRET: 'gsecret',
+  PAYPAL_CLIENT_ID: 'pp-id',
+  PAYPAL_CLIENT_SECRET: 'pp-secret',
+  PAYPAL_WEBHOOK_ID: 'WH-1',
+  BINANCE_API_KEY: 'bkey',
+  BINANCE_SECRET_KEY: 'bsecret',
+};
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    return err.problems;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  it('runs in sandbox mode with no configuration at all', () => {
+    const c = loadConfig({});
+    assert.equal(c.mode, 'sandbox');
+    assert.equal(c.port, 3000);
+    assert.equal(c.publicBaseUrl, 'http://localhost:3000');
+    assert.deepEqual(c.database, { kind: 'pglite', dataDir: './data/pglite' });
+    assert.deepEqual(c.sandbox, { host: '127.0.0.1', port: 4010 });
+    assert.equal(c.endpoints.paypalApi, 'http://127.0.0.1:4010');
+    assert.equal(c.paypal.clientId, SANDBOX_CREDENTIALS.paypal.clientId);
+    assert.equal(c.google.clientSecret, SANDBOX_CREDENTIALS.google.clientSecret);
+  });
+
+  it('uses a PostgreSQL server when DATABASE_URL is set', () => {
+    const c = loadConfig({ DATABASE_URL: 'postgres://u@db:5432/lc' });
+    assert.deepEqual(c.database, { kind: 'postgres', url: 'postgres://u@db:5432/lc' });
+  });
+
+  it('treats empty values as unset', () => {
+    assert.equal(loadConfig({ PORT: '', DATABASE_URL: '' }).port, 3000);
+  });
+
+  it('accepts a complete live configuration and points at the real providers', () => {
+    const c = loadConfig(LIVE_OK);
+    assert.equal(c.mode, 'live');
+    assert.equal(c.sandbox, null);
+    assert.equal(c.endpoints.paypalApi, 'https://api-m.paypal.com');
+    assert.equal(c.endpoints.binanceApi, 'https://bpay.binanceapi.com');
+  });
+
+  it('lists every missing live variable at once', () => {
+    const problems = problemsOf({ APP_MODE: 'live' });
+    for (const key of ['PUBLIC_BASE_URL', 'SESSION_SECRET', 'ENCRYPTION_KEY', 'GOOGLE_CLIENT_ID', 'PAYPAL_WEBHOOK_ID', 'BINANCE_SECRET_KEY'])
+      assert.ok(problems.some((p) => p.startsWith(`${key}: required in live mode`)), `${key} missing from ${problems.join('; ')}`);
+  });
+
+  it('lists every malformed value at once, naming the variable', () => {
+    const problems = problemsOf({
+      ...LIVE_OK,
+      PORT: 'eighty',
+      DATABASE_URL: 'mysql://x',
+      ENCRYPTION_KEY: 'short',
+      SESSION_SECRET: 'short',
+      LOG_LEVEL: 'loud',
+    });
+    for (const key of ['PORT', 'DATABASE_URL', 'ENCRYPTION_KEY', 'SESSION_SECRET', 'LOG_LEVEL'])
+      assert.ok(problems.some((p) => p.startsWith(`${key}:`)), `${key} not reported in ${problems.join('; ')}`);
+    assert.equal(problems.length, 5);
+  });
+
+  it('refuses a plain-http public URL in live mode', () => {
+    const problems = problemsOf({ ...LIVE_OK, PUBLIC_BASE_URL: 'http://calendar.example.com' });
+    assert.match(problems.join('\n'), /PUBLIC_BASE_URL: must be an https:\/\/ URL/);
+  });
+
+  it('never echoes a secret value in its messages', () => {
+    const err = (() => {
+      try {
+        loadConfig({ ...LIVE_OK, ENCRYPTION_KEY: 'not-a-key-but-secret-looking', PORT: 'x' });
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    assert.ok(err);
+    assert.doesNotMatch(err.message, /not-a-key-but-secret-looking/);
+  });
+});

@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startTestApp, type TestApp } from '../support/app.ts';
+
+describe('operations endpoints', () => {
+  let app: TestApp;
+  before(async () => {
+    app = await startTestApp();
+  });
+  after(() => app.close());
+
+  it('answers liveness', async () => {
+    const res = await fetch(`${app.url}/healthz`);
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { status: 'ok' });
+  });
+
+  it('answers readiness from the database and the migrations', async () => {
+    const ok = await fetch(`${app.url}/readyz`);
+    assert.equal(ok.status, 200);
+    assert.deepEqual(await ok.json(), { status: 'ready', checks: { database: 'ok', migrations: 'ok' } });
+
+    const [row] = await app.db.db.query<{ version: string; name: string; checksum: string }>(
+      'delete from schema_migrations where version = $1 returning version, name, checksum',
+      ['0001'],
+    );
+    const pending = await fetch(`${app.url}/readyz`);
+    assert.equal(pending.status, 503);
+    assert.deepEqual((await pending.json()).checks.migrations, ['0001_core']);
+    await app.db.db.query('insert into schema_migrations (version, name, checksum) values ($1, $2, $3)', [row!.version, row!.name, row!.checksum]);
+  });
+
+  it('serves Prometheus metrics, including request durations by route', async () => {
+    await fetch(`${app.url}/healthz`);
+    const res = await fetch(`${app.url}/metrics`);
+    assert.equal(res.status, 200);
+    const text = await res.text();
+    assert.match(text, /leadscalendar_http_request_duration_seconds_count\{method="GET",route="\/healthz",status="200"\} \d+/);
+    assert.match(text, /leadscalendar_process_cpu_seconds_total/);
+  });
+
+  it('serves the home page with strict security headers', async () => {
+    const res = await fetch(`${app.url}/`);
+    assert.equal(res.status, 200);
+    assert.match(await res.text(), /Sign in with Google/);
+    assert.match(res.headers.get('content-security-policy') ?? '', /default-src 'self'/);
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+  });
+
+  it('answers unknown routes with a problem document carrying the request id', async () => {
+    const res = await fetch(`${app.url}/no/such/page`);
+    assert.equal(res.status, 404);
+    assert.match(res.headers.get('content-type') ?? '', /application\/problem\+json/);
+    const body = await res.json();
+    assert.equal(body.kind, 'not_found');
+    assert.equal(body.requestId, res.headers.get('x-request-id'));
+  });
+
+  it('puts the request id on every log line of a request and redacts secrets', async () => {
+    const res = await fetch(`${app.url}/healthz`, {
+      headers: { 'x-request-id': 'trace-abc-123', authorization: 'Bearer very-secret-token', cookie: 'lc_session=secret-cookie' },
+    });
+    assert.equal(res.headers.get('x-request-id'), 'trace-abc-123');
+    const lines = app.logs.filter((l) => l.requestId === 'trace-abc-123');
+    assert.ok(lines.length >= 2, 'incoming and completed lines');
+    // Log a request with its headers, as an error path would, and check the secrets never appear.
+    app.runtime.log.info({ req: { headers: { authorization: 'Bearer very-secret-token', cookie: 'c=secret-cookie' } } }, 'probe');
+    const all = JSON.stringify(app.logs);
+    assert.doesNotMatch(all, /very-secret-token|secret-cookie/);
+    assert.match(all, /\[redacted\]/);
+  });
+
+  it('publishes the OpenAPI document and its browsable reference', async () => {
+    const doc = await (await fetch(`${app.url}/openapi.json`)).json();
+    assert.equal(doc.openapi, '3.1.0');
+    assert.equal((await fetch(`${app.url}/api/docs/`)).status, 200);
+  });
+});

@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { freePort } from '../support/app.ts';
+import { startMain } from '../support/process.ts';
+import { waitFor } from '../support/wait.ts';
+
+describe('the app process', () => {
+  it('starts with no configuration, serves / and /healthz, and stops cleanly on SIGTERM', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'lc-main-'));
+    const port = await freePort();
+    const sandboxPort = await freePort();
+    const p = startMain({ PORT: String(port), SANDBOX_PORT: String(sandboxPort), DATA_DIR: dataDir });
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      await waitFor('the app to listen', () => fetch(`${base}/healthz`).then((r) => r.ok, () => false), 60_000, 200);
+      assert.equal((await fetch(`${base}/`)).status, 200);
+      assert.equal((await fetch(`http://127.0.0.1:${sandboxPort}/__sandbox/state`)).status, 200, 'the sandbox runs beside the app');
+      p.child.kill('SIGTERM');
+      assert.equal(await p.exited, 0);
+      assert.ok(p.stdout.some((l) => l.includes('LeadsCalendar stopped')), p.stdout.join('\n'));
+      await assert.rejects(fetch(`${base}/healthz`), 'no longer listening');
+    } finally {
+      p.child.kill('SIGKILL');
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses to start in live mode with missing or bad settings, listing them all', async () => {
+    const p = startMain({ APP_MODE: 'live', PORT: 'x' });
+    assert.equal(await p.exited, 1);
+    const err = p.stderr.join('');
+    assert.match(err, /PORT:/);
+    assert.match(err, /PAYPAL_CLIENT_SECRET: required in live mode/);
+    assert.match(err, /GOOGLE_CLIENT_ID: required in live mode/);
+  });
+});
