@@ -24,6 +24,8 @@ export interface OutgoingWebhook {
 
 export interface DeliveryAttempt {
   at: string;
+  /** The headers sent (signature headers included: it is a sandbox). */
+  headers?: Record<string, string>;
   status: number | null;
   error?: string;
   forged: boolean;
@@ -108,26 +110,22 @@ export class WebhookDispatcher {
     };
 
     if (reorder) {
+      // Held until the next webhook of this provider overtakes it, or sent late if none comes.
+      let done!: () => void;
+      this.#track(new Promise<void>((resolve) => (done = resolve)));
+      const fallback = setTimeout(() => release(), this.#reorderWaitMs);
+      this.#timers.add(fallback);
       let released = false;
       const release = () => {
         if (released) return;
         released = true;
+        clearTimeout(fallback);
+        this.#timers.delete(fallback);
+        this.#held = this.#held.filter((h) => h.release !== release);
         this.#later(delayMs, start);
+        done();
       };
       this.#held.push({ provider: hook.provider, release });
-      // Nothing came to overtake it: send it anyway, late.
-      this.#later(this.#reorderWaitMs, () => {
-        this.#held = this.#held.filter((h) => h.release !== release);
-        release();
-      });
-      this.#track(new Promise<void>((resolve) => {
-        const check = setInterval(() => {
-          if (released || this.#closed) {
-            clearInterval(check);
-            resolve();
-          }
-        }, 20);
-      }));
     } else {
       this.#later(delayMs, start);
     }
@@ -168,12 +166,13 @@ export class WebhookDispatcher {
 
   async #deliver(hook: OutgoingWebhook, delivery: Delivery, forged: boolean): Promise<void> {
     for (let attempt = 1; attempt <= hook.maxAttempts && !this.#closed; attempt++) {
-      const record: DeliveryAttempt = { at: new Date().toISOString(), status: null, forged };
+      const headers = { 'content-type': 'application/json', ...hook.sign(hook.body, { forged }) };
+      const record: DeliveryAttempt = { at: new Date().toISOString(), headers, status: null, forged };
       delivery.attempts.push(record);
       try {
         const res = await fetch(hook.url, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', ...hook.sign(hook.body, { forged }) },
+          headers,
           body: hook.body,
           signal: AbortSignal.timeout(this.#timeoutMs),
         });

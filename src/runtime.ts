@@ -9,6 +9,13 @@ import { JobQueue } from './jobs/queue.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { registerWebRoutes } from './web/routes.ts';
+import { Events } from './app/events.ts';
+import { GoogleConnections } from './app/google-connections.ts';
+import { TokenCipher } from './crypto/token-cipher.ts';
+import { registerApiRoutes } from './http/routes/api.ts';
+import { registerAuthRoutes } from './http/routes/auth.ts';
+import { Sessions } from './http/sessions.ts';
+import { GoogleOAuth } from './providers/google/oauth.ts';
 import { startSandbox, type Sandbox } from '../sandbox/server.ts';
 
 export interface Runtime {
@@ -17,6 +24,8 @@ export interface Runtime {
   app: App;
   db: Database;
   jobs: JobQueue;
+  events: Events;
+  google: GoogleConnections;
   log: Logger;
   sandbox: Sandbox | null;
   endpoints: ProviderEndpoints;
@@ -73,6 +82,21 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       ...(opts.jobSchema ? { schema: opts.jobSchema } : {}),
     });
 
+    const oauth = new GoogleOAuth({
+      clientId: config.google.clientId,
+      clientSecret: config.google.clientSecret,
+      redirectUri: `${config.publicBaseUrl}/auth/google/callback`,
+      oauthOrigin: endpoints.googleOAuth,
+    });
+    const google = new GoogleConnections(db, oauth, new TokenCipher(secrets.encryptionKey), { rootUrl: endpoints.googleApi }, log.child({ component: 'google' }));
+    const events = new Events(db, jobs, google, {
+      publicBaseUrl: config.publicBaseUrl,
+      pricing: config.pricing,
+      paymentTtlMinutes: config.paymentTtlMinutes,
+      ...config.calendar,
+    }, log.child({ component: 'events' }));
+    const sessions = new Sessions(db, config.publicBaseUrl);
+
     const app = await createServer({
       log,
       metrics,
@@ -81,7 +105,9 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       cookieSecret: secrets.sessionSecret,
     });
     registerOpsRoutes(app, { db, migrations, metrics });
-    registerWebRoutes(app, { mode: config.mode, sandboxUrl: sandbox?.url ?? null });
+    registerWebRoutes(app, { mode: config.mode, sandboxUrl: sandbox?.url ?? null, sessions });
+    registerAuthRoutes(app, { sessions, oauth, connections: google, onReconnected: (tx, userId) => events.resumeForUser(tx, userId) });
+    registerApiRoutes(app, { sessions, events, google, db });
 
     await jobs.start();
     cleanup.unshift(() => jobs.stop(config.shutdownTimeoutMs));
@@ -96,6 +122,8 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       app,
       db,
       jobs,
+      events,
+      google,
       log,
       sandbox,
       endpoints,

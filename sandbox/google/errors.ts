@@ -136,7 +136,7 @@ export function calendarFaultError(status: number, reason?: string): GoogleApiEr
   if (status === 410) return apiErrors.deleted();
   if (status === 412) return new GoogleApiError(412, 'conditionNotMet');
   if (status >= 500) return new GoogleApiError(status, 'backendError');
-  return apiErrors.badRequest();
+  return new GoogleApiError(status, 'badRequest');
 }
 
 /** An OAuth endpoint error: `{error, error_description}`. */

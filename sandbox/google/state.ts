@@ -97,6 +97,8 @@ export interface StoredEvent {
   /** Original-start stamps of deleted instances of a recurring event. */
   cancelledInstances: Set<string>;
   updatedMs: number;
+  /** Change counter, for sync tokens. */
+  rev: number;
 }
 
 export interface SentNotification {

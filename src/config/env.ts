@@ -48,6 +48,12 @@ const base = z.object({
     .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 bytes, base64-encoded (openssl rand -base64 32)')
     .optional(),
   TRUST_PROXY: boolean.default(false),
+  EVENT_PRICE_MINOR: z.coerce.number().int().min(1).max(1_000_000).default(100),
+  EVENT_PRICE_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD').default('USD'),
+  PAYMENT_TTL_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(30),
+  GOOGLE_RECONNECT_WINDOW_HOURS: z.coerce.number().min(0).max(30 * 24).default(72),
+  GOOGLE_SEND_UPDATES: z.enum(['all', 'externalOnly', 'none']).default('all'),
+  CALENDAR_CONFLICTS: z.enum(['warn', 'block']).default('warn'),
   GOOGLE_CLIENT_ID: z.string().min(1).optional(),
   GOOGLE_CLIENT_SECRET: z.string().min(1).optional(),
   PAYPAL_CLIENT_ID: z.string().min(1).optional(),
@@ -78,7 +84,8 @@ const LIVE_REQUIRED = [
 ] as const satisfies readonly (keyof Raw)[];
 
 export interface ProviderEndpoints {
-  googleOAuth: string;
+  /** null: Google's own OAuth hosts (accounts.google.com, oauth2.googleapis.com, …). */
+  googleOAuth: string | null;
   googleApi: string;
   paypalApi: string;
   binanceApi: string;
@@ -95,12 +102,15 @@ export interface Config {
   shutdownTimeoutMs: number;
   jobPollIntervalSeconds: number;
   trustProxy: boolean;
+  pricing: { minor: number; currency: string };
+  paymentTtlMinutes: number;
+  google: { clientId: string; clientSecret: string };
+  calendar: { reconnectWindowHours: number; sendUpdates: 'all' | 'externalOnly' | 'none'; conflicts: 'warn' | 'block' };
   /** Present in sandbox mode only: where the in-process provider emulators listen. */
   sandbox: { host: string; port: number } | null;
   /** Undefined in sandbox mode until the data folder provides one (see secrets.ts). */
   sessionSecret: string | undefined;
   encryptionKey: string | undefined;
-  google: { clientId: string; clientSecret: string };
   paypal: { clientId: string; clientSecret: string; webhookId: string };
   binance: { apiKey: string; secretKey: string };
   endpoints: ProviderEndpoints;
@@ -118,7 +128,7 @@ export class ConfigError extends Error {
 }
 
 const LIVE_ENDPOINTS: ProviderEndpoints = {
-  googleOAuth: 'https://accounts.google.com',
+  googleOAuth: null,
   googleApi: 'https://www.googleapis.com',
   paypalApi: 'https://api-m.paypal.com',
   binanceApi: 'https://bpay.binanceapi.com',
@@ -164,6 +174,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
     jobPollIntervalSeconds: raw.JOB_POLL_INTERVAL_SECONDS,
     trustProxy: raw.TRUST_PROXY,
+    pricing: { minor: raw.EVENT_PRICE_MINOR, currency: raw.EVENT_PRICE_CURRENCY },
+    paymentTtlMinutes: raw.PAYMENT_TTL_MINUTES,
+    calendar: {
+      reconnectWindowHours: raw.GOOGLE_RECONNECT_WINDOW_HOURS,
+      sendUpdates: raw.GOOGLE_SEND_UPDATES,
+      conflicts: raw.CALENDAR_CONFLICTS,
+    },
     sandbox: live ? null : { host: raw.SANDBOX_HOST, port: raw.SANDBOX_PORT },
     sessionSecret: raw.SESSION_SECRET,
     encryptionKey: raw.ENCRYPTION_KEY,

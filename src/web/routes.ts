@@ -1,11 +1,28 @@
 import { readFile } from 'node:fs/promises';
 import type { App } from '../http/server.ts';
+import type { Sessions } from '../http/sessions.ts';
 import { esc, page } from './layout.ts';
 
 const ASSETS = new URL('./assets/', import.meta.url);
 const TYPES: Record<string, string> = { css: 'text/css; charset=utf-8', js: 'text/javascript; charset=utf-8', svg: 'image/svg+xml' };
 
-export function registerWebRoutes(app: App, opts: { mode: 'sandbox' | 'live'; sandboxUrl: string | null }) {
+export function registerWebRoutes(app: App, opts: { mode: 'sandbox' | 'live'; sandboxUrl: string | null; sessions: Sessions }) {
+  // The signed-in interface: a shell whose script talks to the public API (/api/v1).
+  const appShell = (title: string, view: string) =>
+    page(title, `<div id="app" data-view="${esc(view)}"><p class="small">Loading…</p></div><noscript>LeadsCalendar needs JavaScript in the browser.</noscript>`, {
+      scripts: ['/assets/app.js'],
+    });
+  app.get('/app', { schema: { hide: true } }, async (req, reply) => {
+    const s = await opts.sessions.load(req);
+    if (!s?.userId) return reply.redirect('/', 302);
+    return reply.type('text/html; charset=utf-8').send(appShell('Your events', 'home'));
+  });
+  app.get<{ Params: { id: string } }>('/app/events/:id', { schema: { hide: true } }, async (req, reply) => {
+    const s = await opts.sessions.load(req);
+    if (!s?.userId) return reply.redirect('/', 302);
+    return reply.type('text/html; charset=utf-8').send(appShell('Event', 'event'));
+  });
+
   app.get('/', { schema: { hide: true } }, async (_req, reply) => {
     const sandboxNote =
       opts.mode === 'sandbox' && opts.sandboxUrl

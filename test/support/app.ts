@@ -35,6 +35,7 @@ export async function startTestApp(opts: { kind?: DbKind; env?: Record<string, s
   const config = loadConfig({
     HOST: '127.0.0.1',
     PORT: String(port),
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
     SANDBOX_PORT: '0',
     DATA_DIR: dataDir,
     LOG_LEVEL: 'info',

@@ -51,11 +51,15 @@ create table events (
   end_at timestamptz not null,
   recurrence text[] not null default '{}',
   attendees jsonb not null default '[]'::jsonb,
+  -- Who Google emails about the event (events.insert sendUpdates).
+  send_updates text not null default 'all' check (send_updates in ('all', 'externalOnly', 'none')),
   price_currency text not null,
   price_minor bigint not null check (price_minor > 0),
   google_event_id text not null,
   google_html_link text,
   pending_until timestamptz not null,
+  -- Why the event failed, in words shown to the user.
+  failure_reason text,
   version integer not null default 0,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),

@@ -1,0 +1,163 @@
+import type { OAuth2Client } from 'google-auth-library';
+import type { TokenCipher } from '../crypto/token-cipher.ts';
+import type { Database, Tx } from '../db/database.ts';
+import { AppError } from '../errors.ts';
+import type { Logger } from '../observability/logger.ts';
+import { GoogleCalendar, type CalendarOptions } from '../providers/google/calendar.ts';
+import type { ExchangedGrant, GoogleOAuth } from '../providers/google/oauth.ts';
+import { missingScopes } from '../providers/google/scopes.ts';
+
+/**
+ * A user's link to their Google account: who they are (keyed by Google's `sub`), the offline grant
+ * (refresh token encrypted at rest, access token cached encrypted), and its health. A grant Google
+ * no longer honours (`invalid_grant`) turns the link to `needs_reconnect`: nothing is deleted, work
+ * waits, and a new sign-in resumes it.
+ */
+
+export type ConnectionStatus = 'active' | 'needs_reconnect' | 'revoked';
+
+export interface ConnectionInfo {
+  status: ConnectionStatus;
+  scopes: string[];
+  missingScopes: string[];
+  needsReconnectSince: Date | null;
+  lastError: string | null;
+}
+
+interface Row {
+  refresh_token_enc: Uint8Array | null;
+  access_token_enc: Uint8Array | null;
+  access_token_expires_at: Date | null;
+  scopes: string[];
+  status: ConnectionStatus;
+  needs_reconnect_since: Date | null;
+  last_error: string | null;
+}
+
+export interface SignInResult {
+  userId: string;
+  /** false: Google gave no refresh token and none is on file; ask again with prompt=consent. */
+  hasOfflineAccess: boolean;
+  /** The link was waiting for a reconnect and is active again. */
+  reconnected: boolean;
+}
+
+export class GoogleConnections {
+  constructor(
+    private readonly db: Database,
+    private readonly oauth: GoogleOAuth,
+    private readonly cipher: TokenCipher,
+    private readonly calendarOptions: CalendarOptions,
+    private readonly log: Logger,
+  ) {}
+
+  /**
+   * Records a successful sign-in. `onReactivated` runs in the same transaction when a link that
+   * needed reconnecting is active again, so resumed work commits with it.
+   */
+  async completeSignIn(grant: ExchangedGrant, onReactivated?: (tx: Tx, userId: string) => Promise<void>): Promise<SignInResult> {
+    return this.db.transaction(async (tx) => {
+      const [user] = await tx.query<{ id: string }>(
+        `insert into users (google_sub, email, name, picture_url) values ($1, $2, $3, $4)
+         on conflict (google_sub) do update set email = excluded.email, name = excluded.name,
+           picture_url = excluded.picture_url, updated_at = now()
+         returning id`,
+        [grant.identity.sub, grant.identity.email, grant.identity.name, grant.identity.picture],
+      );
+      const userId = user!.id;
+      const [prev] = await tx.query<Row>('select * from google_connections where user_id = $1 for update', [userId]);
+      const refreshEnc = grant.refreshToken ? this.cipher.encrypt(grant.refreshToken, userId) : (prev?.status === 'revoked' ? null : (prev?.refresh_token_enc ?? null));
+      const hasOfflineAccess = refreshEnc !== null;
+      const status: ConnectionStatus = hasOfflineAccess ? 'active' : 'needs_reconnect';
+      await tx.query(
+        `insert into google_connections (user_id, refresh_token_enc, access_token_enc, access_token_expires_at, scopes, status,
+           needs_reconnect_since, last_error, updated_at)
+         values ($1, $2, $3, $4, $5, $6, $7, null, now())
+         on conflict (user_id) do update set refresh_token_enc = excluded.refresh_token_enc,
+           access_token_enc = excluded.access_token_enc, access_token_expires_at = excluded.access_token_expires_at,
+           scopes = excluded.scopes, status = excluded.status, needs_reconnect_since = excluded.needs_reconnect_since,
+           last_error = null, updated_at = now()`,
+        [
+          userId,
+          refreshEnc,
+          this.cipher.encrypt(grant.accessToken, userId),
+          grant.expiresAt,
+          grant.scopes,
+          status,
+          status === 'active' ? null : (prev?.needs_reconnect_since ?? new Date()),
+        ],
+      );
+      const reconnected = prev?.status === 'needs_reconnect' && status === 'active';
+      if (reconnected && onReactivated) await onReactivated(tx, userId);
+      return { userId, hasOfflineAccess, reconnected };
+    });
+  }
+
+  async info(userId: string): Promise<ConnectionInfo | null> {
+    const [r] = await this.db.query<Row>('select * from google_connections where user_id = $1', [userId]);
+    if (!r) return null;
+    return {
+      status: r.status,
+      scopes: r.scopes,
+      missingScopes: missingScopes(r.scopes),
+      needsReconnectSince: r.needs_reconnect_since,
+      lastError: r.last_error,
+    };
+  }
+
+  /** An OAuth client holding the user's tokens; refreshed tokens are written back encrypted. */
+  async clientFor(userId: string): Promise<OAuth2Client> {
+    const [r] = await this.db.query<Row>('select * from google_connections where user_id = $1', [userId]);
+    if (!r || r.status !== 'active' || !r.refresh_token_enc) {
+      throw new AppError('unauthorized', 'Google access needs reconnecting: sign in with Google again.', {
+        provider: 'google',
+        providerCode: 'needs_reconnect',
+      });
+    }
+    const client = this.oauth.client();
+    client.setCredentials({
+      refresh_token: this.cipher.decrypt(r.refresh_token_enc, userId),
+      ...(r.access_token_enc && r.access_token_expires_at
+        ? { access_token: this.cipher.decrypt(r.access_token_enc, userId), expiry_date: r.access_token_expires_at.getTime() }
+        : {}),
+    });
+    client.on('tokens', (tokens) => {
+      if (!tokens.access_token) return;
+      this.db
+        .query('update google_connections set access_token_enc = $2, access_token_expires_at = $3, updated_at = now() where user_id = $1', [
+          userId,
+          this.cipher.encrypt(tokens.access_token, userId),
+          new Date(tokens.expiry_date ?? Date.now() + 3500_000),
+        ])
+        .catch((err) => this.log.warn({ err, userId }, 'could not store a refreshed Google access token'));
+    });
+    return client;
+  }
+
+  async calendarFor(userId: string): Promise<GoogleCalendar> {
+    return new GoogleCalendar(await this.clientFor(userId), this.calendarOptions);
+  }
+
+  /** Google refused the grant: keep everything, wait for the user to reconnect. */
+  async markNeedsReconnect(userId: string, reason: string): Promise<void> {
+    await this.db.query(
+      `update google_connections set status = 'needs_reconnect', needs_reconnect_since = coalesce(needs_reconnect_since, now()),
+         last_error = $2, access_token_enc = null, access_token_expires_at = null, updated_at = now()
+       where user_id = $1 and status = 'active'`,
+      [userId, reason],
+    );
+    this.log.info({ userId, reason }, 'Google connection needs reconnecting');
+  }
+
+  /** Revokes the grant at Google, then forgets the tokens. */
+  async disconnect(userId: string): Promise<void> {
+    const [r] = await this.db.query<Row>('select * from google_connections where user_id = $1', [userId]);
+    if (!r) return;
+    if (r.refresh_token_enc) await this.oauth.revoke(this.cipher.decrypt(r.refresh_token_enc, userId));
+    await this.db.query(
+      `update google_connections set refresh_token_enc = null, access_token_enc = null, access_token_expires_at = null,
+         status = 'revoked', scopes = '{}', updated_at = now() where user_id = $1`,
+      [userId],
+    );
+  }
+}

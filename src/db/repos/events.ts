@@ -1,0 +1,144 @@
+import type { EventState } from '../../domain/event-state.ts';
+import type { Queryable } from '../database.ts';
+
+/** Events as stored; SQL for them lives here and nowhere else. */
+
+export interface Attendee {
+  email: string;
+  displayName?: string;
+  optional?: boolean;
+}
+
+export interface EventRecord {
+  id: string;
+  userId: string;
+  state: EventState;
+  title: string;
+  description: string | null;
+  location: string | null;
+  calendarId: string;
+  timeZone: string;
+  allDay: boolean;
+  startLocal: string;
+  endLocal: string;
+  startAt: Date;
+  endAt: Date;
+  recurrence: string[];
+  attendees: Attendee[];
+  sendUpdates: 'all' | 'externalOnly' | 'none';
+  priceCurrency: string;
+  priceMinor: bigint;
+  googleEventId: string;
+  googleHtmlLink: string | null;
+  pendingUntil: Date;
+  failureReason: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface Transition {
+  from: EventState | null;
+  to: EventState;
+  reason: string;
+  at: Date;
+}
+
+const COLUMNS = `id, user_id, state, title, description, location, calendar_id, time_zone, all_day, start_local, end_local,
+  start_at, end_at, recurrence, attendees, send_updates, price_currency, price_minor, google_event_id, google_html_link,
+  pending_until, failure_reason, created_at, updated_at`;
+
+function map(r: Record<string, any>): EventRecord {
+  return {
+    id: r.id,
+    userId: r.user_id,
+    state: r.state,
+    title: r.title,
+    description: r.description,
+    location: r.location,
+    calendarId: r.calendar_id,
+    timeZone: r.time_zone,
+    allDay: r.all_day,
+    startLocal: r.start_local,
+    endLocal: r.end_local,
+    startAt: r.start_at,
+    endAt: r.end_at,
+    recurrence: r.recurrence ?? [],
+    attendees: r.attendees ?? [],
+    sendUpdates: r.send_updates,
+    priceCurrency: r.price_currency,
+    priceMinor: BigInt(r.price_minor),
+    googleEventId: r.google_event_id,
+    googleHtmlLink: r.google_html_link,
+    pendingUntil: r.pending_until,
+    failureReason: r.failure_reason,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+export type NewEvent = Omit<EventRecord, 'state' | 'googleHtmlLink' | 'failureReason' | 'createdAt' | 'updatedAt'>;
+
+export async function insertEvent(q: Queryable, e: NewEvent, reason: string): Promise<EventRecord> {
+  const [row] = await q.query(
+    `insert into events (id, user_id, state, title, description, location, calendar_id, time_zone, all_day, start_local,
+       end_local, start_at, end_at, recurrence, attendees, send_updates, price_currency, price_minor, google_event_id, pending_until)
+     values ($1, $2, 'pending_payment', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+     returning ${COLUMNS}`,
+    [
+      e.id, e.userId, e.title, e.description, e.location, e.calendarId, e.timeZone, e.allDay, e.startLocal, e.endLocal,
+      e.startAt, e.endAt, e.recurrence, JSON.stringify(e.attendees), e.sendUpdates, e.priceCurrency, e.priceMinor,
+      e.googleEventId, e.pendingUntil,
+    ],
+  );
+  await q.query(`insert into event_transitions (event_id, from_state, to_state, reason) values ($1, null, 'pending_payment', $2)`, [e.id, reason]);
+  return map(row!);
+}
+
+export async function findEvent(q: Queryable, id: string, opts: { forUpdate?: boolean } = {}): Promise<EventRecord | null> {
+  const rows = await q.query(`select ${COLUMNS} from events where id = $1${opts.forUpdate ? ' for update' : ''}`, [id]);
+  return rows[0] ? map(rows[0]) : null;
+}
+
+/** Only the owner's events: another user's id reads as absent (invariant 5). */
+export async function findUserEvent(q: Queryable, userId: string, id: string): Promise<EventRecord | null> {
+  const rows = await q.query(`select ${COLUMNS} from events where id = $1 and user_id = $2`, [id, userId]);
+  return rows[0] ? map(rows[0]) : null;
+}
+
+export async function listUserEvents(q: Queryable, userId: string, limit = 100): Promise<EventRecord[]> {
+  const rows = await q.query(`select ${COLUMNS} from events where user_id = $1 order by created_at desc limit $2`, [userId, limit]);
+  return rows.map(map);
+}
+
+export async function userEventsInState(q: Queryable, userId: string, state: EventState): Promise<EventRecord[]> {
+  const rows = await q.query(`select ${COLUMNS} from events where user_id = $1 and state = $2 order by created_at`, [userId, state]);
+  return rows.map(map);
+}
+
+/** Changes the state and records the transition, in the caller's transaction. */
+export async function setState(
+  q: Queryable,
+  id: string,
+  from: EventState,
+  to: EventState,
+  reason: string,
+  extra: { googleHtmlLink?: string; googleEventId?: string; failureReason?: string } = {},
+): Promise<void> {
+  const rows = await q.query(
+    `update events set state = $3, updated_at = now(), version = version + 1,
+       google_html_link = coalesce($4, google_html_link), google_event_id = coalesce($5, google_event_id),
+       failure_reason = coalesce($6, failure_reason)
+     where id = $1 and state = $2 returning id`,
+    [id, from, to, extra.googleHtmlLink ?? null, extra.googleEventId ?? null, extra.failureReason ?? null],
+  );
+  if (rows.length !== 1) throw new Error(`event ${id} is no longer ${from}`);
+  await q.query(`insert into event_transitions (event_id, from_state, to_state, reason) values ($1, $2, $3, $4)`, [id, from, to, reason]);
+}
+
+export async function transitionsOf(q: Queryable, id: string): Promise<Transition[]> {
+  const rows = await q.query<{ from_state: EventState | null; to_state: EventState; reason: string; at: Date }>(
+    'select from_state, to_state, reason, at from event_transitions where event_id = $1 order by id',
+    [id],
+  );
+  return rows.map((r) => ({ from: r.from_state, to: r.to_state, reason: r.reason, at: r.at }));
+}

@@ -1,0 +1,179 @@
+import { z } from 'zod';
+import type { Events } from '../../app/events.ts';
+import type { GoogleConnections } from '../../app/google-connections.ts';
+import type { EventRecord } from '../../db/repos/events.ts';
+import { previewOccurrences } from '../../domain/recurrence.ts';
+import { formatMinor } from '../../domain/money.ts';
+import { Problem } from '../problem.ts';
+import {
+  Availability,
+  AvailabilityBody,
+  Calendar,
+  CreatedEvent,
+  CreateEventBody,
+  Event,
+  EventWithHistory,
+  Me,
+  Preview,
+  PreviewBody,
+} from '../schemas.ts';
+import type { App } from '../server.ts';
+import type { Sessions } from '../sessions.ts';
+
+export interface ApiDeps {
+  sessions: Sessions;
+  events: Events;
+  google: GoogleConnections;
+  db: import('../../db/database.ts').Database;
+}
+
+export function eventDto(e: EventRecord): z.infer<typeof Event> {
+  return {
+    id: e.id,
+    state: e.state,
+    title: e.title,
+    description: e.description,
+    location: e.location,
+    calendarId: e.calendarId,
+    timeZone: e.timeZone,
+    allDay: e.allDay,
+    start: e.startLocal,
+    end: e.endLocal,
+    startUtc: e.startAt.toISOString(),
+    endUtc: e.endAt.toISOString(),
+    recurrence: e.recurrence,
+    attendees: e.attendees,
+    sendUpdates: e.sendUpdates,
+    price: { currency: e.priceCurrency, amount: formatMinor(e.priceMinor, e.priceCurrency) },
+    google: { eventId: e.googleEventId, htmlLink: e.googleHtmlLink },
+    pendingUntil: e.pendingUntil.toISOString(),
+    failureReason: e.failureReason,
+    createdAt: e.createdAt.toISOString(),
+    updatedAt: e.updatedAt.toISOString(),
+  };
+}
+
+const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 429: Problem };
+const IdParams = z.object({ id: z.string().uuid() });
+
+/** The public REST API, /api/v1. */
+export function registerApiRoutes(app: App, deps: ApiDeps) {
+  const { sessions, events, google } = deps;
+
+  app.get(
+    '/api/v1/me',
+    { schema: { tags: ['account'], summary: 'Who is signed in, and the state of their Google connection', response: { 200: Me, 401: Problem } } },
+    async (req) => {
+      const s = await sessions.requireUser(req);
+      const [user] = await deps.db.query<{ id: string; email: string; name: string | null }>('select id, email, name from users where id = $1', [s.userId]);
+      const info = await google.info(s.userId);
+      return {
+        user: { id: user!.id, email: user!.email, name: user!.name },
+        google: {
+          status: info?.status ?? ('none' as const),
+          missingScopes: info?.missingScopes ?? [],
+          needsReconnectSince: info?.needsReconnectSince?.toISOString() ?? null,
+          reconnectUrl: `/auth/google/start?consent=1`,
+        },
+        csrfToken: s.csrfToken,
+      };
+    },
+  );
+
+  app.get(
+    '/api/v1/calendars',
+    { schema: { tags: ['calendar'], summary: 'Your own Google calendars, primary first', response: { 200: z.object({ calendars: z.array(Calendar) }), ...errors } } },
+    async (req) => {
+      const s = await sessions.requireUser(req);
+      const cal = await google.calendarFor(s.userId);
+      const calendars = await cal.listOwnedCalendars();
+      return { calendars: calendars.map(({ id, summary, primary, timeZone }) => ({ id, summary, primary, timeZone })) };
+    },
+  );
+
+  app.post(
+    '/api/v1/google/disconnect',
+    { schema: { tags: ['account'], summary: 'Revoke LeadsCalendar’s access at Google and forget the tokens', response: { 204: z.null(), ...errors } } },
+    async (req, reply) => {
+      const s = await sessions.requireUser(req);
+      await google.disconnect(s.userId);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/api/v1/availability',
+    {
+      schema: {
+        tags: ['events'],
+        summary: 'Check an event’s time against your calendar’s busy periods (warns, never blocks by default)',
+        body: AvailabilityBody,
+        response: { 200: Availability, ...errors },
+      },
+    },
+    async (req) => {
+      const s = await sessions.requireUser(req);
+      return events.checkAvailability(s.userId, req.body);
+    },
+  );
+
+  app.post(
+    '/api/v1/events',
+    {
+      schema: {
+        tags: ['events'],
+        summary: 'Create an event; it waits for payment, then goes to your Google Calendar',
+        body: CreateEventBody,
+        response: { 201: CreatedEvent, ...errors },
+      },
+    },
+    async (req, reply) => {
+      const s = await sessions.requireUser(req);
+      const { event, availability } = await events.create(s.userId, req.body);
+      return reply.status(201).send({ event: eventDto(event), availability });
+    },
+  );
+
+  app.get(
+    '/api/v1/events',
+    { schema: { tags: ['events'], summary: 'Your events, newest first', response: { 200: z.object({ events: z.array(Event) }), ...errors } } },
+    async (req) => {
+      const s = await sessions.requireUser(req);
+      return { events: (await events.list(s.userId)).map(eventDto) };
+    },
+  );
+
+  app.get(
+    '/api/v1/events/:id',
+    { schema: { tags: ['events'], summary: 'One of your events, with its history', params: IdParams, response: { 200: EventWithHistory, ...errors } } },
+    async (req) => {
+      const s = await sessions.requireUser(req);
+      const e = await events.get(s.userId, req.params.id);
+      const transitions = (await events.transitions(e.id)).map((t) => ({ ...t, at: t.at.toISOString() }));
+      return { ...eventDto(e), transitions };
+    },
+  );
+
+  app.post(
+    '/api/v1/events/:id/cancel',
+    { schema: { tags: ['events'], summary: 'Cancel an event that is still waiting for payment', params: IdParams, response: { 200: Event, ...errors } } },
+    async (req) => {
+      const s = await sessions.requireUser(req);
+      return eventDto(await events.cancel(s.userId, req.params.id));
+    },
+  );
+
+  app.post(
+    '/api/v1/recurrence/preview',
+    {
+      config: { rateLimit: { max: 60, timeWindow: '1 minute' } },
+      schema: {
+        tags: ['events'],
+        summary: 'The next occurrences of a recurring event in its time zone (no sign-in needed; rate-limited)',
+        body: PreviewBody,
+        response: { 200: Preview, 400: Problem, 429: Problem },
+      },
+    },
+    async (req) => ({ timeZone: req.body.timeZone, occurrences: previewOccurrences(req.body) }),
+  );
+}

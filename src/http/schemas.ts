@@ -1,0 +1,137 @@
+import { z } from 'zod';
+
+/** The public API's shapes. They validate requests and produce the OpenAPI document. */
+
+const wallClock = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$/, 'must be YYYY-MM-DD (all-day) or YYYY-MM-DDTHH:mm[:ss] local time, without offset');
+
+export const AttendeeSchema = z
+  .object({
+    email: z.string().email(),
+    displayName: z.string().max(200).optional(),
+    optional: z.boolean().optional(),
+  })
+  .strict();
+
+const ScheduleFields = {
+  timeZone: z.string().min(1).max(64).describe('IANA time zone, e.g. Europe/London. The web interface sends the browser’s.'),
+  allDay: z.boolean().default(false),
+  start: wallClock.describe('Local wall-clock start (YYYY-MM-DDTHH:mm), or the first day (YYYY-MM-DD) of an all-day event.'),
+  end: wallClock.describe('Local wall-clock end, or for an all-day event the day after the last day (exclusive).'),
+  recurrence: z
+    .array(z.string().max(1000))
+    .max(10)
+    .optional()
+    .describe('RRULE, EXRULE, RDATE and EXDATE lines, as Google Calendar takes them (no DTSTART).'),
+};
+
+export const CreateEventBody = z
+  .object({
+    title: z.string().trim().min(1).max(200),
+    description: z.string().max(4000).optional(),
+    location: z.string().max(500).optional(),
+    calendarId: z.string().min(1).max(300).default('primary').describe('One of your own calendars (GET /api/v1/calendars).'),
+    ...ScheduleFields,
+    attendees: z.array(AttendeeSchema).max(50).optional(),
+    sendUpdates: z.enum(['all', 'externalOnly', 'none']).optional().describe('Who Google emails about the event; default from the server configuration.'),
+  })
+  .strict()
+  .meta({ id: 'CreateEvent' });
+
+export const AvailabilityBody = z
+  .object({ calendarId: z.string().min(1).max(300).default('primary'), ...ScheduleFields })
+  .strict()
+  .meta({ id: 'AvailabilityRequest' });
+
+export const Availability = z
+  .object({
+    checked: z.number().int().describe('Occurrences checked (for a recurring event, the first ones).'),
+    conflicts: z.array(
+      z.object({
+        occurrence: z.object({ start: z.string(), end: z.string() }),
+        busy: z.object({ start: z.string(), end: z.string() }),
+      }),
+    ),
+    unavailable: z.string().optional().describe('Why the check could not run; booking is still possible.'),
+  })
+  .meta({ id: 'Availability' });
+
+export const EventState = z.enum(['pending_payment', 'paid', 'confirmed', 'failed', 'expired', 'cancelled']);
+
+export const Event = z
+  .object({
+    id: z.string().uuid(),
+    state: EventState,
+    title: z.string(),
+    description: z.string().nullable(),
+    location: z.string().nullable(),
+    calendarId: z.string(),
+    timeZone: z.string(),
+    allDay: z.boolean(),
+    start: z.string().describe('Local wall-clock start as stored.'),
+    end: z.string(),
+    startUtc: z.string().describe('The start instant (for all-day events, the start of the first day in the zone).'),
+    endUtc: z.string(),
+    recurrence: z.array(z.string()),
+    attendees: z.array(AttendeeSchema),
+    sendUpdates: z.enum(['all', 'externalOnly', 'none']),
+    price: z.object({ currency: z.string(), amount: z.string().describe('Decimal string, e.g. "1.00".') }),
+    google: z.object({ eventId: z.string(), htmlLink: z.string().nullable() }),
+    pendingUntil: z.string().describe('Unpaid after this instant, the event expires.'),
+    failureReason: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Event' });
+
+export const CreatedEvent = z.object({ event: Event, availability: Availability }).meta({ id: 'CreatedEvent' });
+
+export const Transition = z.object({ from: EventState.nullable(), to: EventState, reason: z.string(), at: z.string() });
+
+export const EventWithHistory = Event.extend({ transitions: z.array(Transition) }).meta({ id: 'EventWithHistory' });
+
+export const Calendar = z
+  .object({ id: z.string(), summary: z.string(), primary: z.boolean(), timeZone: z.string().nullable() })
+  .meta({ id: 'Calendar' });
+
+export const Me = z
+  .object({
+    user: z.object({ id: z.string().uuid(), email: z.string(), name: z.string().nullable() }),
+    google: z.object({
+      status: z.enum(['active', 'needs_reconnect', 'revoked', 'none']),
+      missingScopes: z.array(z.string()),
+      needsReconnectSince: z.string().nullable(),
+      reconnectUrl: z.string(),
+    }),
+    csrfToken: z.string().describe('Send as the X-CSRF-Token header on POST requests from a browser session.'),
+  })
+  .meta({ id: 'Me' });
+
+export const PreviewBody = z
+  .object({
+    start: wallClock,
+    end: wallClock.optional(),
+    timeZone: z.string().min(1).max(64),
+    allDay: z.boolean().optional(),
+    recurrence: z.array(z.string().max(1000)).max(10).default([]),
+    count: z.number().int().min(1).max(100).default(10),
+  })
+  .strict()
+  .meta({ id: 'RecurrencePreviewRequest' });
+
+export const Preview = z
+  .object({
+    timeZone: z.string(),
+    occurrences: z.array(
+      z.object({
+        start: z.string().describe('The start instant with the zone’s offset, e.g. 2026-03-09T09:00:00-04:00.'),
+        startUtc: z.string().describe('The same instant in UTC.'),
+        end: z.string().optional().describe('Present when the request has an end.'),
+        endUtc: z.string().optional(),
+        date: z.string().optional().describe('All-day events: the occurrence’s date.'),
+        endDate: z.string().optional().describe('All-day events with an end: the exclusive end date.'),
+      }),
+    ),
+  })
+  .meta({ id: 'RecurrencePreview' });

@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { AppError } from '../../src/errors.ts';
+import {
+  EventTimeError,
+  normalizeEventTime,
+  resolveLocalTime,
+  validateTimeZone,
+  type EventTimeInput,
+} from '../../src/domain/event-time.ts';
+
+const NY = 'America/New_York';
+const timed = (start: string, end: string, timeZone = NY): EventTimeInput => ({ timeZone, allDay: false, start, end });
+const allDay = (start: string, end: string, timeZone = NY): EventTimeInput => ({ timeZone, allDay: true, start, end });
+
+/** Asserts `fn` throws an EventTimeError with this field and code; returns it. */
+function refused(fn: () => unknown, field: EventTimeError['field'], code: EventTimeError['code']): EventTimeError {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (err) {
+    caught = err;
+  }
+  assert.ok(caught instanceof EventTimeError, `expected an EventTimeError, got ${String(caught)}`);
+  assert.equal(caught.field, field);
+  assert.equal(caught.code, code);
+  return caught;
+}
+
+describe('time zones', () => {
+  it('accepts IANA names and fixes their letter case', () => {
+    assert.equal(validateTimeZone('Europe/London'), 'Europe/London');
+    assert.equal(validateTimeZone('america/new_york'), 'America/New_York');
+    assert.equal(validateTimeZone('UTC'), 'UTC');
+  });
+
+  it('refuses unknown zones and offsets with a clear message', () => {
+    const err = refused(() => normalizeEventTime(timed('2026-03-09T09:00', '2026-03-09T10:00', 'Mars/Olympus_Mons')), 'timeZone', 'invalid_time_zone');
+    assert.match(err.message, /"Mars\/Olympus_Mons" is not a known IANA time zone name/);
+    refused(() => validateTimeZone('+05:00'), 'timeZone', 'invalid_time_zone');
+    refused(() => validateTimeZone(''), 'timeZone', 'invalid_time_zone');
+  });
+});
+
+describe('timed events', () => {
+  it('normalizes wall-clock, instants and the Google start/end', () => {
+    const t = normalizeEventTime(timed('2026-03-09T09:00', '2026-03-09T10:30:15'));
+    assert.equal(t.start, '2026-03-09T09:00:00');
+    assert.equal(t.end, '2026-03-09T10:30:15');
+    assert.equal(t.startUtc.toISOString(), '2026-03-09T13:00:00.000Z');
+    assert.equal(t.endUtc.toISOString(), '2026-03-09T14:30:15.000Z');
+    assert.deepEqual(t.google, {
+      start: { dateTime: '2026-03-09T09:00:00', timeZone: NY },
+      end: { dateTime: '2026-03-09T10:30:15', timeZone: NY },
+    });
+  });
+
+  it('refuses a local time in the DST gap, naming the zone and the gap', () => {
+    const err = refused(() => normalizeEventTime(timed('2026-03-08T02:30', '2026-03-08T04:00')), 'start', 'nonexistent_local_time');
+    assert.equal(
+      err.message,
+      '2026-03-08T02:30 does not exist in America/New_York: clocks jump from 02:00 to 03:00 on that day. Pick a time outside the gap.',
+    );
+    const london = refused(() => normalizeEventTime(timed('2026-03-29T00:30', '2026-03-29T01:30', 'Europe/London')), 'end', 'nonexistent_local_time');
+    assert.match(london.message, /clocks jump from 01:00 to 02:00/);
+  });
+
+  it('is an invalid_request AppError with the field path, for the HTTP layer', () => {
+    const err = refused(() => normalizeEventTime(timed('2026-03-08T02:30', '2026-03-08T04:00')), 'start', 'nonexistent_local_time');
+    assert.ok(err instanceof AppError);
+    assert.equal(err.kind, 'invalid_request');
+    assert.deepEqual(err.details, { code: 'nonexistent_local_time', errors: [{ path: 'start', message: err.message }] });
+    assert.deepEqual(err.withPathPrefix('body').details?.['errors'], [{ path: 'body/start', message: err.message }]);
+  });
+
+  it('reads an ambiguous local time (DST overlap) as its first occurrence, the earlier offset', () => {
+    const t = normalizeEventTime(timed('2026-11-01T01:30', '2026-11-01T02:30'));
+    assert.equal(t.startUtc.toISOString(), '2026-11-01T05:30:00.000Z'); // 01:30 EDT, −04:00
+    assert.equal(t.endUtc.toISOString(), '2026-11-01T07:30:00.000Z'); // 02:30 EST, −05:00
+    const r = resolveLocalTime({ year: 2026, month: 11, day: 1, hour: 1, minute: 30, second: 0 }, NY);
+    assert.equal(r.status, 'ambiguous');
+    assert.equal(r.offsetMinutes, -240);
+  });
+
+  it('refuses an end not after the start', () => {
+    refused(() => normalizeEventTime(timed('2026-03-09T09:00', '2026-03-09T09:00')), 'end', 'end_not_after_start');
+    refused(() => normalizeEventTime(timed('2026-03-09T09:00', '2026-03-09T08:00')), 'end', 'end_not_after_start');
+    // 01:30 EST (second pass) is read as 01:30 EDT, which is before 01:45 EDT: fine.
+    refused(() => normalizeEventTime(timed('2026-11-01T01:45', '2026-11-01T01:15')), 'end', 'end_not_after_start');
+  });
+
+  it('allows at most 31 days', () => {
+    assert.ok(normalizeEventTime(timed('2026-01-01T00:00', '2026-02-01T00:00')));
+    refused(() => normalizeEventTime(timed('2026-01-01T00:00', '2026-02-01T00:01')), 'end', 'too_long');
+  });
+
+  it('refuses malformed and impossible values', () => {
+    refused(() => normalizeEventTime(timed('2026-03-09 09:00', '2026-03-09T10:00')), 'start', 'invalid_format');
+    refused(() => normalizeEventTime(timed('2026-03-09T09:00Z', '2026-03-09T10:00')), 'start', 'invalid_format');
+    refused(() => normalizeEventTime(timed('2026-03-09', '2026-03-10')), 'start', 'invalid_format');
+    refused(() => normalizeEventTime(timed('2026-02-30T09:00', '2026-03-01T10:00')), 'start', 'invalid_date');
+    refused(() => normalizeEventTime(timed('2026-03-09T24:00', '2026-03-10T10:00')), 'start', 'invalid_date');
+    refused(() => normalizeEventTime(timed('1800-03-09T09:00', '1800-03-09T10:00')), 'start', 'out_of_range');
+  });
+});
+
+describe('all-day events', () => {
+  it('uses an exclusive end date: one day ends the next day', () => {
+    const t = normalizeEventTime(allDay('2026-03-09', '2026-03-10'));
+    assert.equal(t.start, '2026-03-09');
+    assert.equal(t.end, '2026-03-10');
+    assert.deepEqual(t.google, { start: { date: '2026-03-09' }, end: { date: '2026-03-10' } });
+    assert.equal(t.startUtc.toISOString(), '2026-03-09T04:00:00.000Z'); // midnight EDT
+    assert.equal(t.endUtc.toISOString(), '2026-03-10T04:00:00.000Z');
+  });
+
+  it('spans several days, over a DST change (instants are the start of each day in the zone)', () => {
+    const t = normalizeEventTime(allDay('2026-03-07', '2026-03-10'));
+    assert.equal(t.startUtc.toISOString(), '2026-03-07T05:00:00.000Z'); // midnight EST
+    assert.equal(t.endUtc.toISOString(), '2026-03-10T04:00:00.000Z'); // midnight EDT
+  });
+
+  it('starts the day at the end of the gap where midnight does not exist', () => {
+    // Chile moves its clocks from 00:00 to 01:00 on 2026-09-06.
+    const t = normalizeEventTime(allDay('2026-09-06', '2026-09-07', 'America/Santiago'));
+    assert.equal(t.startUtc.toISOString(), '2026-09-06T04:00:00.000Z'); // 01:00 −03:00
+  });
+
+  it('refuses an end equal to the start, and more than 31 days', () => {
+    const err = refused(() => normalizeEventTime(allDay('2026-03-09', '2026-03-09')), 'end', 'end_not_after_start');
+    assert.match(err.message, /end 2026-03-10 for one day/);
+    assert.ok(normalizeEventTime(allDay('2026-01-01', '2026-02-01')));
+    refused(() => normalizeEventTime(allDay('2026-01-01', '2026-02-02')), 'end', 'too_long');
+  });
+
+  it('takes dates only', () => {
+    refused(() => normalizeEventTime(allDay('2026-03-09T00:00', '2026-03-10')), 'start', 'invalid_format');
+    refused(() => normalizeEventTime(allDay('2026-03-09', '2026-02-29')), 'end', 'invalid_date');
+  });
+});
