@@ -44,6 +44,8 @@ export interface FiredFault {
 
 const WEBHOOK_FAULTS = new Set(['webhook_duplicate', 'webhook_delay', 'webhook_reorder', 'webhook_drop', 'webhook_forge']);
 
+const ENDING_FAULTS = new Set(['http_error', 'timeout', 'reset']);
+
 export function isWebhookFault(f: FaultSpec): f is WebhookFault {
   return WEBHOOK_FAULTS.has(f.fault);
 }
@@ -74,16 +76,22 @@ export class FaultRegistry {
   }
 
   /**
-   * Takes every matching rule of the given family (response or webhook) and consumes one firing of
-   * each. Latency composes with the others, so several rules may fire for one call.
+   * Takes the matching rules of the given family (response or webhook) and consumes one firing of
+   * each, oldest rule first. Latency, decline and webhook faults compose; a response can end only
+   * one way, so at most one ending fault (http_error, timeout, reset) is taken per call and the
+   * others wait for the next call.
    */
   take(provider: Provider, operation: string, family: 'response' | 'webhook'): FaultSpec[] {
     const out: FaultSpec[] = [];
+    let ended = false;
     for (const rule of this.#rules) {
       if (rule.provider !== provider) continue;
       if (rule.operation !== '*' && rule.operation !== operation) continue;
       if (isWebhookFault(rule) !== (family === 'webhook')) continue;
       if (rule.remaining !== null && rule.remaining <= 0) continue;
+      const ending = ENDING_FAULTS.has(rule.fault);
+      if (ending && ended) continue;
+      ended ||= ending;
       if (rule.remaining !== null) rule.remaining--;
       rule.fired++;
       this.fired.push({ ruleId: rule.id, provider, operation, fault: rule.fault, at: new Date().toISOString() });

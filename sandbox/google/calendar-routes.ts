@@ -29,6 +29,8 @@ export function registerCalendarRoutes(app: FastifyInstance, deps: { state: Goog
         const live = liveAccessToken(state, ctx.now(), token);
         if (!live) throw apiErrors.authError();
         if (req.jsonError) throw apiErrors.parseError();
+        // A `decline` fault: Google refuses this call for this user.
+        if (req.sandboxDeclined) throw new GoogleApiError(403, 'forbidden');
         const out = fn({ user: live.user, scopes: live.rec.scopes }, req);
         if (out === NO_CONTENT) return reply.status(204).send();
         return reply.status(200).send(out);

@@ -216,6 +216,7 @@ export class CalendarService {
     const resource = this.#compose(caller, calendar, valid, {
       id: eventId,
       created: iso,
+      nowMs,
       iCalUID: typeof input.iCalUID === 'string' && input.iCalUID ? input.iCalUID : `${eventId}@google.com`,
       sequence: typeof valid.fields.sequence === 'number' ? valid.fields.sequence : 0,
     });
@@ -248,15 +249,17 @@ export class CalendarService {
     const old = stored.resource;
     const rescheduled = ['start', 'end', 'recurrence', 'location'].some((k) => JSON.stringify(current[k as keyof WritableFields]) !== JSON.stringify(valid.fields[k as keyof WritableFields]));
     const clientSequence = typeof writablePatch.sequence === 'number' ? writablePatch.sequence : undefined;
+    const nowMs = this.now();
     const resource = this.#compose(caller, calendar, valid, {
       id: old.id,
       created: old.created,
+      nowMs,
       iCalUID: old.iCalUID,
       sequence: clientSequence ?? old.sequence + (rescheduled ? 1 : 0),
       creator: old.creator,
     });
     stored.resource = resource;
-    stored.updatedMs = this.now();
+    stored.updatedMs = nowMs;
     stored.rev = ++this.#rev;
     this.#notify(stored, resource.status === 'cancelled' && old.status !== 'cancelled' ? 'cancelled' : 'updated', sendUpdates);
     return resource;
@@ -272,7 +275,9 @@ export class CalendarService {
       if (!instance) throw apiErrors.notFound();
       if (instance.resource.status === 'cancelled') throw apiErrors.deleted();
       instance.master.cancelledInstances.add(instance.stamp);
-      instance.master.updatedMs = this.now();
+      const nowMs = this.now();
+      instance.master.updatedMs = nowMs;
+      instance.master.resource = { ...instance.master.resource, updated: new Date(nowMs).toISOString(), etag: this.#etag() };
       instance.master.rev = ++this.#rev;
       this.#notify(instance.master, 'updated', sendUpdates);
       return;
@@ -438,10 +443,10 @@ export class CalendarService {
     caller: Caller,
     calendar: CalendarRecord,
     valid: ValidatedEvent,
-    fixed: { id: string; created: string; iCalUID: string; sequence: number; creator?: EventResource['creator'] },
+    fixed: { id: string; created: string; nowMs: number; iCalUID: string; sequence: number; creator?: EventResource['creator'] },
   ): EventResource {
     const f = valid.fields;
-    const nowMs = this.now();
+    const nowMs = fixed.nowMs;
     const organizer =
       calendar.id === caller.user.email || !calendar.ownerSub
         ? { email: calendar.ownerSub ? caller.user.email : calendar.id, self: true }

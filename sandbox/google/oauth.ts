@@ -129,6 +129,11 @@ export function registerOAuthRoutes(app: FastifyInstance, deps: OAuthDeps): void
       expiresAt: ctx.now() + PENDING_TTL_MS,
     };
 
+    if (req.sandboxDeclined) {
+      // A `decline` fault: the person refuses on the consent screen.
+      return redirectWith(reply, redirectUri, { error: 'access_denied', state: pending.state });
+    }
+
     if (prompt.includes('none')) {
       // No screen may be shown: only a user already signed in (login_hint) with a covering grant.
       const user = pending.loginHint ? state.userByEmail(pending.loginHint) : undefined;
@@ -265,6 +270,11 @@ export function registerOAuthRoutes(app: FastifyInstance, deps: OAuthDeps): void
     const grantType = first(body.grant_type);
     if (!grantType) return sendOAuthError(reply, 400, 'invalid_request', 'Required parameter is missing: grant_type');
     reply.header('cache-control', 'no-cache, no-store, max-age=0, must-revalidate').header('pragma', 'no-cache');
+
+    if (req.sandboxDeclined) {
+      // A `decline` fault: Google refuses the grant (a refresh token "expired", a code rejected).
+      return sendOAuthError(reply, 400, 'invalid_grant', grantType === 'refresh_token' ? 'Token has been expired or revoked.' : 'Bad Request');
+    }
 
     if (grantType === 'authorization_code') {
       const code = first(body.code);

@@ -4,7 +4,7 @@ import type { Database, Tx } from '../db/database.ts';
 import * as repo from '../db/repos/events.ts';
 import type { Attendee, EventRecord } from '../db/repos/events.ts';
 import { assertTransition } from '../domain/event-state.ts';
-import { normalizeEventTime } from '../domain/event-time.ts';
+import { isoWithOffset, type GoogleEventDateTime } from '../domain/event-time.ts';
 import { googleEventId, googleEventIdWithSuffix } from '../domain/google-event-id.ts';
 import { firstOccurrences, normalizeSchedule } from '../domain/recurrence.ts';
 import { AppError, isAppError } from '../errors.ts';
@@ -194,15 +194,19 @@ export class Events {
   }
 
   googleEvent(e: EventRecord): calendar_v3.Schema$Event & { id: string } {
-    const time = normalizeEventTime({ timeZone: e.timeZone, allDay: e.allDay, start: e.startLocal, end: e.endLocal });
+    const time = normalizeSchedule({ timeZone: e.timeZone, allDay: e.allDay, start: e.startLocal, end: e.endLocal, recurrence: e.recurrence });
+    // Timed events carry the offset we resolved as well as the zone: an ambiguous local time
+    // (DST overlap) then means the instant we stored and showed, whatever Google would pick.
+    const pin = (d: GoogleEventDateTime, instant: Date): GoogleEventDateTime =>
+      'dateTime' in d ? { dateTime: isoWithOffset(instant, e.timeZone), timeZone: d.timeZone } : d;
     const link = `${this.cfg.publicBaseUrl}/app/events/${e.id}`;
     return {
       id: e.googleEventId,
       summary: e.title,
       description: `${e.description ? `${e.description}\n\n` : ''}Booked with LeadsCalendar: ${link}`,
       ...(e.location ? { location: e.location } : {}),
-      start: time.google.start,
-      end: time.google.end,
+      start: pin(time.google.start, e.startAt),
+      end: pin(time.google.end, e.endAt),
       ...(e.recurrence.length ? { recurrence: e.recurrence } : {}),
       ...(e.attendees.length ? { attendees: e.attendees.map((a) => ({ email: a.email, displayName: a.displayName, optional: a.optional })) } : {}),
       extendedProperties: { private: { lcEventId: e.id } },

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { EventTimeError } from '../domain/event-time.ts';
 import { AppError, ERROR_KINDS, type ErrorKind } from '../errors.ts';
 
 /** RFC 9457 problem details, as every LeadsCalendar API error is answered. */
@@ -37,8 +38,10 @@ export function sendProblem(reply: FastifyReply, body: ProblemBody, headers: Rec
 }
 
 /** Turns any thrown error into a problem document; never leaks internals of unexpected errors. */
-export function errorHandler(error: FastifyError | AppError | Error, request: FastifyRequest, reply: FastifyReply) {
+export function errorHandler(thrown: FastifyError | AppError | Error, request: FastifyRequest, reply: FastifyReply) {
   const id = String(request.id);
+  // Event times and recurrence always come from the request body in this API.
+  const error = thrown instanceof EventTimeError ? thrown.withPathPrefix('body') : thrown;
   if (hasZodFastifySchemaValidationErrors(error)) {
     const errors = error.validation.map((v) => ({
       path: `${error.validationContext ?? 'body'}${v.instancePath || ''}`,

@@ -5,6 +5,7 @@ import { OAuth2Client } from 'google-auth-library';
 import { GOOGLE_OPERATIONS } from '../../sandbox/google/emulator.ts';
 import type { Sandbox } from '../../sandbox/server.ts';
 import { addFault, withSandbox } from '../support/sandbox.ts';
+import { assertSchema } from './google-discovery-schema.ts';
 import { api, assertGoogleError, GOOGLE, REDIRECT_URI, signIn, timedEvent, tokenRequest, type Tokens } from './google-helpers.ts';
 
 /** Each fault switch, seen on the wire against the emulated Google's routes. */
@@ -108,6 +109,21 @@ describe('Google emulator: fault injection', () => {
     assert.match(page.headers.get('content-type') ?? '', /text\/html/);
   });
 
+  it('decline: the consent is refused, a refresh token is dead, an API call is forbidden', async () => {
+    await addFault(sb, { provider: 'google', operation: 'oauth.authorize', fault: 'decline' });
+    const q = new URLSearchParams({ client_id: GOOGLE.clientId, redirect_uri: REDIRECT_URI, response_type: 'code', scope: 'openid', state: 's1' });
+    const res = await fetch(`${sb.url}/o/oauth2/v2/auth?${q}`, { redirect: 'manual' });
+    assert.equal(res.status, 302);
+    const location = new URL(res.headers.get('location')!);
+    assert.equal(location.searchParams.get('error'), 'access_denied');
+    assert.equal(location.searchParams.get('state'), 's1');
+    await addFault(sb, { provider: 'google', operation: 'oauth.token', fault: 'decline' });
+    const refresh = await tokenRequest(sb, { client_id: GOOGLE.clientId, client_secret: GOOGLE.clientSecret, grant_type: 'refresh_token', refresh_token: tokens.refresh_token! });
+    assert.deepEqual(refresh.body, { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' });
+    await addFault(sb, { provider: 'google', operation: 'calendar.events.insert', fault: 'decline' });
+    assertGoogleError(await api(sb, tokens.access_token, 'POST', EVENTS, timedEvent('2030-01-07T09:00:00Z')), 403, 'forbidden', 'Forbidden');
+  });
+
   it('timeout: no answer ever comes, so the client aborts', async () => {
     await addFault(sb, { provider: 'google', operation: 'calendar.events.get', fault: 'timeout' });
     await assert.rejects(
@@ -131,6 +147,7 @@ describe('Google emulator: fault injection', () => {
     await addFault(sb, { provider: 'google', operation: 'calendar.events.list', fault: 'http_error', status: 503 });
     const list = await cal.events.list({ calendarId: 'primary' });
     assert.equal(list.status, 200);
+    assertSchema('Events', list.data);
     await addFault(sb, { provider: 'google', operation: 'calendar.events.insert', fault: 'http_error', status: 503 });
     await assert.rejects(
       cal.events.insert({ calendarId: 'primary', requestBody: timedEvent('2030-01-07T09:00:00Z') }),
