@@ -11,7 +11,7 @@ export const SANDBOX_CREDENTIALS = {
   paypal: {
     clientId: 'sandbox-paypal-client',
     clientSecret: 'sandbox-paypal-secret',
-    webhookId: 'WH-SANDBOX-LEADSCALENDAR',
+    webhookId: 'WHSANDBOXLEADSCALENDAR',
   },
   binance: {
     apiKey: 'sandboxbinanceapikey00000000000000000000000000000000000000000000',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SANDBOX_CREDENTIALS } from '../../sandbox/credentials.ts';
 
 /**
  * Every setting LeadsCalendar reads from the environment, validated once at start.
@@ -10,16 +11,14 @@ import { z } from 'zod';
  */
 
 const SANDBOX_SECRETS = {
-  GOOGLE_CLIENT_ID: 'sandbox-google-client.apps.googleusercontent.com',
-  GOOGLE_CLIENT_SECRET: 'sandbox-google-secret',
-  PAYPAL_CLIENT_ID: 'sandbox-paypal-client',
-  PAYPAL_CLIENT_SECRET: 'sandbox-paypal-secret',
-  PAYPAL_WEBHOOK_ID: 'WH-SANDBOX-LEADSCALENDAR',
-  BINANCE_API_KEY: 'sandboxbinanceapikey0000000000000000000000000000000000000000000000',
-  BINANCE_SECRET_KEY: 'sandboxbinancesecretkey00000000000000000000000000000000000000000000',
+  GOOGLE_CLIENT_ID: SANDBOX_CREDENTIALS.google.clientId,
+  GOOGLE_CLIENT_SECRET: SANDBOX_CREDENTIALS.google.clientSecret,
+  PAYPAL_CLIENT_ID: SANDBOX_CREDENTIALS.paypal.clientId,
+  PAYPAL_CLIENT_SECRET: SANDBOX_CREDENTIALS.paypal.clientSecret,
+  PAYPAL_WEBHOOK_ID: SANDBOX_CREDENTIALS.paypal.webhookId,
+  BINANCE_API_KEY: SANDBOX_CREDENTIALS.binance.apiKey,
+  BINANCE_SECRET_KEY: SANDBOX_CREDENTIALS.binance.secretKey,
 } as const;
-
-export const SANDBOX_DEFAULT_CREDENTIALS = SANDBOX_SECRETS;
 
 const port = z.coerce.number().int().min(0).max(65535);
 const url = z.string().url().transform((s) => s.replace(/\/+$/, ''));

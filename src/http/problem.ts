@@ -59,7 +59,6 @@ export function errorHandler(thrown: FastifyError | AppError | Error, request: F
     return sendProblem(reply, problem(error.kind, error.message, id, error.details ?? {}), headers);
   }
   const fe = error as FastifyError;
-  if (fe.statusCode === 429) return sendProblem(reply, problem('rate_limited', fe.message, id), {});
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
     // Fastify's own client errors: malformed JSON, unsupported media type, body too large.
     const body = problem('invalid_request', fe.message, id);

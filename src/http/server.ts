@@ -16,6 +16,7 @@ import {
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { AppError } from '../errors.ts';
 import { errorHandler, problem, sendProblem } from './problem.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -87,10 +88,11 @@ export async function createServer(opts: ServerOptions): Promise<App> {
   // Routes opt in with `config.rateLimit`; nothing is limited globally so health probes never are.
   await app.register(rateLimit, {
     global: false,
-    errorResponseBuilder: (req, ctx) => ({
-      ...problem('rate_limited', `Too many requests: at most ${ctx.max} per ${ctx.after}. Retry later.`, String(req.id)),
-      statusCode: 429,
-    }),
+    // Thrown, then answered by the error handler as a problem document with Retry-After.
+    errorResponseBuilder: (_req, ctx) =>
+      new AppError('rate_limited', `Too many requests: at most ${ctx.max} per ${ctx.after}. Retry in ${Math.ceil(ctx.ttl / 1000)} s.`, {
+        retryAfterMs: ctx.ttl,
+      }) as unknown as { statusCode: number },
   });
   await app.register(swagger, {
     openapi: {
