@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+set -euo pipefail
+SANDBOX_URL="${SANDBOX_URL:-http://127.0.0.1:4010}"
+
+# Everything at once: settings, faults, fired faults, webhook deliveries, each emulator's state.
+curl -sS "$SANDBOX_URL/__sandbox/state"
