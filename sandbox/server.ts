@@ -46,7 +46,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     forceCloseConnections: true,
     bodyLimit: 1024 * 1024,
     // Google event ids run to 1024 characters (plus an instance suffix) and travel in the path.
-    maxParamLength: 2048,
+    routerOptions: { maxParamLength: 2048 },
   });
   await app.register(formbody);
   // Keep the raw bytes: Binance signs them, and each provider answers malformed JSON its own way.

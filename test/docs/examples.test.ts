@@ -1,0 +1,258 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { SANDBOX_CREDENTIALS } from '../../sandbox/credentials.ts';
+import { signRequest } from '../../src/providers/binance/signature.ts';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { PaypalTestClient } from '../sandbox/paypal-support.ts';
+
+/**
+ * Every code sample of the documentation site is a file under examples/ that runs here, against
+ * a real app in sandbox mode, with the base URLs in LEADSCALENDAR_URL and SANDBOX_URL.
+ */
+
+const root = resolve(import.meta.dirname, '../..');
+const examples = join(root, 'examples');
+const run = promisify(execFile);
+
+let app: TestApp;
+let sandboxUrl: string;
+
+async function example(file: string, env: Record<string, string> = {}) {
+  const path = join(examples, file);
+  const [cmd, args] = file.endsWith('.sh') ? ['bash', [path]] : [process.execPath, [path]];
+  try {
+    const { stdout, stderr } = await run(cmd, args, {
+      cwd: root,
+      timeout: 30_000,
+      env: { ...process.env, LEADSCALENDAR_URL: app.url, SANDBOX_URL: sandboxUrl, ...env },
+    });
+    return { stdout, stderr };
+  } catch (err) {
+    const e = err as Error & { stdout?: string; stderr?: string };
+    assert.fail(`${file} failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
+  }
+}
+
+const json = async (file: string, env: Record<string, string> = {}) => JSON.parse((await example(file, env)).stdout);
+
+const sandboxFetch = (path: string, init: RequestInit = {}) =>
+  fetch(`${sandboxUrl}${path}`, { ...init, headers: { 'content-type': 'application/json', ...init.headers } });
+
+describe('documentation examples', () => {
+  before(async () => {
+    app = await startTestApp();
+    sandboxUrl = app.runtime.sandbox!.url;
+  });
+  after(() => app.close());
+  beforeEach(async () => {
+    await sandboxFetch('/__sandbox/reset', { method: 'POST', body: '{}' });
+  });
+
+  it('every example file is exercised by this test', async () => {
+    const src = await import('node:fs/promises').then((fs) => fs.readFile(import.meta.filename, 'utf8'));
+    const files = [
+      ...readdirSync(examples).filter((f) => /\.(mjs|sh)$/.test(f)),
+      ...readdirSync(join(examples, 'sandbox')).map((f) => `sandbox/${f}`),
+    ];
+    const missing = files.filter((f) => !src.includes(`'${f}'`));
+    assert.deepEqual(missing, [], 'examples without a test');
+  });
+
+  describe('API', () => {
+    it('recurrence-preview.mjs prints DST-correct occurrences', async () => {
+      const { stdout } = await example('recurrence-preview.mjs');
+      const lines = stdout.trim().split('\n');
+      assert.equal(lines.length, 3, stdout);
+      assert.match(lines[0]!, /^2026-03-02T09:00:00-05:00 → 2026-03-02T10:00:00-05:00 {2}\(2026-03-02T14:00:00Z\)$/);
+      assert.match(lines[1]!, /^2026-03-09T09:00:00-04:00 /);
+      assert.match(lines[2]!, /^2026-03-16T09:00:00-04:00 /);
+    });
+
+    it('recurrence-preview.sh previews all-day dates with an exclusion', async () => {
+      const body = await json('recurrence-preview.sh');
+      assert.equal(body.timeZone, 'Europe/Paris');
+      assert.deepEqual(
+        body.occurrences.map((o: { date: string; endDate: string }) => [o.date, o.endDate]),
+        [
+          ['2026-01-02', '2026-01-03'],
+          ['2026-01-30', '2026-01-31'],
+          ['2026-02-13', '2026-02-14'],
+        ],
+      );
+    });
+
+    it('dst-gap.sh is refused with a problem naming the gap', async () => {
+      const body = await json('dst-gap.sh');
+      assert.equal(body.status, 400);
+      assert.equal(body.kind, 'invalid_request');
+      assert.equal(body.type, 'https://leadscalendar.dev/errors/invalid-request');
+      assert.equal(body.code, 'nonexistent_local_time');
+      assert.equal(body.errors[0].path, 'body/start');
+      assert.match(body.detail, /does not exist|DST|gap/i);
+      assert.ok(body.requestId);
+    });
+
+    it('problem-details.sh shows a 401 problem with the caller’s request id', async () => {
+      const { stdout } = await example('problem-details.sh');
+      assert.match(stdout, /^HTTP\/1\.1 401/);
+      assert.match(stdout, /x-request-id: docs-example-1/i);
+      assert.match(stdout, /content-type: application\/problem\+json/i);
+      const body = JSON.parse(stdout.slice(stdout.indexOf('{')));
+      assert.deepEqual(
+        { type: body.type, kind: body.kind, status: body.status, requestId: body.requestId },
+        { type: 'https://leadscalendar.dev/errors/unauthorized', kind: 'unauthorized', status: 401, requestId: 'docs-example-1' },
+      );
+    });
+
+    it('health.sh shows liveness, readiness and metrics', async () => {
+      const { stdout } = await example('health.sh');
+      const [health, ready] = stdout.split('\n');
+      assert.deepEqual(JSON.parse(health!), { status: 'ok' });
+      assert.equal(JSON.parse(ready!).status, 'ready');
+      assert.match(stdout, /^leadscalendar_http_request_duration_seconds_count\{/m);
+    });
+
+    it('book-in-sandbox.mjs signs in through the emulated Google and creates an event', async () => {
+      const { stdout } = await example('book-in-sandbox.mjs');
+      assert.match(stdout, /^signed in as ada\.tester@example\.com; Google connection: active$/m);
+      assert.match(stdout, /^event [0-9a-f-]{36} is pending_payment, price 1\.00 USD$/m);
+      assert.match(stdout, /^starts 2026-06-01T08:00:00\.000Z \(UTC\); Google event id [a-v0-9]{26}$/m);
+      assert.match(stdout, /^free\/busy: 0 conflict\(s\) in 1 occurrence\(s\) checked$/m);
+    });
+
+    it('the served OpenAPI document is the one the docs build generates', async () => {
+      const served = await (await fetch(`${app.url}/openapi.json`)).json();
+      // @ts-expect-error: a plain .mjs module without type declarations
+      const { openApiDocument } = await import('../../scripts/build-docs.mjs');
+      const generated = await openApiDocument();
+      assert.deepEqual({ ...served, servers: [] }, { ...generated, servers: [] });
+    });
+  });
+
+  describe('sandbox control API', () => {
+    it('sandbox-fault.mjs arms, lists and removes a fault', async () => {
+      const { stdout } = await example('sandbox-fault.mjs');
+      assert.match(stdout, /^fault (fault_\d+) armed: google calendar\.events\.insert → http_error 429$/m);
+      assert.match(stdout, /^active faults: fault_\d+$/m);
+      assert.match(stdout, /^fault fault_\d+ removed$/m);
+      const faults = await (await sandboxFetch('/__sandbox/faults')).json();
+      assert.deepEqual(faults.faults, []);
+    });
+
+    it('sandbox-state.mjs summarises the state', async () => {
+      const { stdout } = await example('sandbox-state.mjs');
+      assert.match(stdout, new RegExp(`^sandbox at ${sandboxUrl.replace(/[.]/g, '\\.')}$`, 'm'));
+      assert.match(stdout, new RegExp(`^PayPal webhooks go to ${app.url}/webhooks/paypal$`, 'm'));
+      assert.match(stdout, /^active faults: 0, fired so far: 0$/m);
+      assert.match(stdout, /^providers: google, paypal, binance$/m);
+    });
+
+    it('state, reset, settings and webhooks', async () => {
+      const state = await json('sandbox/state.sh');
+      assert.equal(state.baseUrl, sandboxUrl);
+      for (const k of ['settings', 'faults', 'firedFaults', 'webhooks', 'google', 'paypal', 'binance']) assert.ok(k in state, k);
+      assert.deepEqual(await json('sandbox/reset.sh'), { ok: true });
+      assert.equal((await json('sandbox/settings-get.sh')).binanceTimestampWindowMs, 5000);
+      const patched = await json('sandbox/settings-patch.sh');
+      assert.equal(patched.googleAccessTokenTtlSeconds, 60);
+      await sandboxFetch('/__sandbox/settings', { method: 'PATCH', body: JSON.stringify({ googleAccessTokenTtlSeconds: 3599 }) });
+      assert.deepEqual(await json('sandbox/webhooks-list.sh'), { deliveries: [] });
+      assert.deepEqual(await json('sandbox/webhooks-idle.sh'), { deliveries: [] });
+    });
+
+    it('every fault kind example arms its rule', async () => {
+      const cases: [string, Record<string, unknown>][] = [
+        ['sandbox/fault-latency.sh', { provider: 'google', operation: '*', fault: 'latency', ms: 1500, remaining: null }],
+        ['sandbox/fault-http-error.sh', { provider: 'google', operation: 'calendar.events.insert', fault: 'http_error', status: 403, reason: 'quotaExceeded', retryAfterSeconds: 60, remaining: 1 }],
+        ['sandbox/fault-timeout.sh', { provider: 'paypal', operation: 'oauth.token', fault: 'timeout' }],
+        ['sandbox/fault-reset.sh', { provider: 'binance', operation: 'order.query', fault: 'reset', remaining: 2 }],
+        ['sandbox/fault-decline.sh', { provider: 'paypal', operation: 'orders.capture', fault: 'decline' }],
+        ['sandbox/fault-webhook-duplicate.sh', { provider: 'paypal', operation: 'PAYMENT.CAPTURE.COMPLETED', fault: 'webhook_duplicate', copies: 2 }],
+        ['sandbox/fault-webhook-delay.sh', { provider: 'binance', operation: 'PAY_SUCCESS', fault: 'webhook_delay', ms: 10000 }],
+        ['sandbox/fault-webhook-reorder.sh', { provider: 'paypal', operation: '*', fault: 'webhook_reorder' }],
+        ['sandbox/fault-webhook-drop.sh', { provider: 'binance', operation: '*', fault: 'webhook_drop' }],
+        ['sandbox/fault-webhook-forge.sh', { provider: 'paypal', operation: '*', fault: 'webhook_forge' }],
+      ];
+      const ids: string[] = [];
+      for (const [file, expected] of cases) {
+        const rule = await json(file);
+        assert.match(rule.id, /^fault_\d+$/, file);
+        for (const [k, v] of Object.entries(expected)) assert.deepEqual(rule[k], v, `${file}: ${k}`);
+        ids.push(rule.id);
+      }
+      const listed = await json('sandbox/faults-list.sh');
+      assert.deepEqual(listed.faults.map((f: { id: string }) => f.id), ids);
+      assert.deepEqual(await json('sandbox/fault-delete.sh', { FAULT_ID: ids[0]! }), { ok: true });
+      assert.deepEqual(await json('sandbox/fault-delete.sh', { FAULT_ID: ids[0]! }), { error: 'not_found' });
+      assert.deepEqual(await json('sandbox/faults-clear.sh'), { ok: true });
+      assert.deepEqual((await json('sandbox/faults-list.sh')).faults, []);
+    });
+
+    it('Google control routes', async () => {
+      const users = await json('sandbox/google-users.sh');
+      assert.ok(users.users.some((u: { email: string }) => u.email === 'ada.tester@example.com'));
+      const created = await json('sandbox/google-user-create.sh');
+      assert.equal(created.email, 'lin.tester@example.com');
+      assert.equal((await json('sandbox/google-revoke.sh')).revoked, 0);
+      assert.equal(typeof (await json('sandbox/google-tokens-expire.sh')).expired, 'number');
+      assert.ok(Array.isArray((await json('sandbox/google-user-events.sh')).calendars));
+      assert.deepEqual(await json('sandbox/google-notifications.sh'), { notifications: [] });
+    });
+
+    it('PayPal control routes', async () => {
+      const paypal = new PaypalTestClient(app.runtime.sandbox!);
+      await paypal.auth();
+      const order = (await paypal.createOrder()).body;
+      assert.equal((await json('sandbox/paypal-orders.sh')).orders[0].id, order.id);
+      const approved = await json('sandbox/paypal-approve.sh', { ORDER_ID: order.id });
+      assert.equal(approved.order.status, 'APPROVED');
+      const other = (await paypal.createOrder()).body;
+      const cancelled = await json('sandbox/paypal-cancel.sh', { ORDER_ID: other.id });
+      assert.ok(cancelled.redirectUrl);
+      // A capture left PENDING by an eCheck, then settled.
+      const pendingOrder = (await paypal.createOrder()).body;
+      await json('sandbox/paypal-approve.sh', { ORDER_ID: pendingOrder.id, FUNDING: 'pending' });
+      const captured = await paypal.call('POST', `/v2/checkout/orders/${pendingOrder.id}/capture`, { headers: { 'paypal-request-id': `docs-${pendingOrder.id}` } });
+      const capture = captured.body.purchase_units[0].payments.captures[0];
+      assert.equal(capture.status, 'PENDING');
+      assert.equal((await json('sandbox/paypal-capture-resolve.sh', { CAPTURE_ID: capture.id })).capture.status, 'COMPLETED');
+      assert.equal(typeof (await json('sandbox/paypal-tokens-expire.sh')).expired, 'number');
+      const cert = await json('sandbox/paypal-webhook-certificate.sh');
+      assert.match(cert.pem, /BEGIN CERTIFICATE/);
+    });
+
+    it('Binance Pay control routes', async () => {
+      const key = SANDBOX_CREDENTIALS.binance;
+      const create = async (merchantTradeNo: string) => {
+        const body = JSON.stringify({
+          env: { terminalType: 'WEB' },
+          merchantTradeNo,
+          orderAmount: '1.00',
+          currency: 'USDT',
+          description: 'LeadsCalendar event booking',
+          goodsDetails: [{ goodsType: '02', goodsCategory: 'Z000', referenceGoodsId: 'event-fee', goodsName: 'Event booking fee' }],
+        });
+        const signed = signRequest({ ...key, body });
+        const res = await fetch(`${sandboxUrl}/binancepay/openapi/v3/order`, { method: 'POST', headers: signed.headers, body });
+        const out = (await res.json()) as { status: string; data: { prepayId: string } };
+        assert.equal(out.status, 'SUCCESS', JSON.stringify(out));
+        return out.data.prepayId;
+      };
+      const a = await create('docsorder1');
+      assert.equal((await json('sandbox/binance-orders.sh')).orders.length, 1);
+      assert.equal((await json('sandbox/binance-order.sh', { ORDER_REF: 'docsorder1' })).order.prepayId, a);
+      assert.equal((await json('sandbox/binance-scan.sh', { ORDER_REF: a })).order.status, 'PENDING');
+      assert.equal((await json('sandbox/binance-pay.sh', { ORDER_REF: a })).order.status, 'PAID');
+      const b = await create('docsorder2');
+      assert.equal((await json('sandbox/binance-fail.sh', { ORDER_REF: b })).order.status, 'ERROR');
+      const c = await create('docsorder3');
+      assert.equal((await json('sandbox/binance-expire.sh', { ORDER_REF: c })).order.status, 'EXPIRED');
+      assert.ok((await json('sandbox/binance-certificate.sh')).certPublic);
+      assert.equal((await json('sandbox/binance-api-key.sh')).apiKey, 'mytestmerchantkey');
+    });
+  });
+});
