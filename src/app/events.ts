@@ -78,6 +78,9 @@ export class Events {
       name: QUEUES.insert,
       retryLimit: 8,
       retryDelaySeconds: 5,
+      // A worker that died mid-insert (kill -9) leaves the job active; it is retried after this.
+      // Generous for four Calendar attempts with backoff, short enough to resume soon.
+      expireInSeconds: 120,
       handler: (data, ctx) => this.insertIntoCalendar(data.eventId, ctx),
     });
     jobs.define<{ eventId: string }>({
