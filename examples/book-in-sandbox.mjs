@@ -60,4 +60,4 @@ const { event, availability } = created;
 console.log(`event ${event.id} is ${event.state}, price ${event.price.amount} ${event.price.currency}`);
 console.log(`starts ${event.startUtc} (UTC); Google event id ${event.google.eventId}`);
 console.log(`free/busy: ${availability.conflicts.length} conflict(s) in ${availability.checked} occurrence(s) checked`);
-console.log(`unpaid, it expires at ${event.pendingUntil}`);
+console.log(`payment due by ${event.pendingUntil} (pendingUntil)`);

@@ -4,6 +4,7 @@ import { startTestApp, type TestApp } from '../support/app.ts';
 import { apiPost, sandboxJson, signIn } from '../support/google.ts';
 import { addFault } from '../support/sandbox.ts';
 import { waitFor } from '../support/wait.ts';
+import { consentBody } from '../sandbox/google-helpers.ts';
 
 async function preview(app: TestApp, body: Record<string, unknown>) {
   const res = await fetch(`${app.url}/api/v1/recurrence/preview`, {
@@ -131,5 +132,65 @@ describe('Google errors seen from the API', () => {
     });
     assert.equal(malformed.status, 400);
     assert.match(malformed.headers.get('content-type') ?? '', /problem\+json/);
+  });
+});
+
+describe('Google access edge cases', () => {
+  let app: TestApp;
+  before(async () => {
+    app = await startTestApp({ env: { CALENDAR_CONFLICTS: 'block' } });
+  });
+  after(() => app.close());
+
+  it('asks for consent again by itself when Google gives no refresh token and none is on file', async () => {
+    const { browser } = await signIn(app, { email: 'lost@example.com' });
+    // Our copy of the grant is gone (restored backup, say) while Google still has the grant:
+    // Google answers a plain sign-in without a refresh token.
+    await app.db.db.query(`delete from google_connections where user_id = (select id from users where email = 'lost@example.com')`);
+    const again = await signIn(app, { email: 'lost@example.com' }, browser);
+    assert.ok(!new URL(again.authUrl).searchParams.has('prompt'), 'the first attempt does not force consent');
+    // The app sent the browser round once more, this time with prompt=consent.
+    assert.ok(browser.lastUrl.startsWith(app.runtime.sandbox!.url), browser.lastUrl);
+    assert.equal(new URL(browser.lastUrl).searchParams.get('prompt'), 'consent');
+    const { action, body } = consentBody(await again.final.text(), { account: 'lost@example.com' });
+    await browser.submit(new URL(action, app.runtime.sandbox!.url).toString(), body);
+    // The app went round once more with prompt=consent and ended signed in with offline access.
+    const me = (await browser.json(`${app.url}/api/v1/me`)).body;
+    assert.equal(me.google.status, 'active');
+    const [row] = await app.db.db.query<{ refresh_token_enc: unknown }>(
+      `select refresh_token_enc from google_connections where user_id = $1`,
+      [me.user.id],
+    );
+    assert.ok(row?.refresh_token_enc);
+  });
+
+  it('refuses an overlapping event when conflicts are configured to block', async () => {
+    const { browser } = await signIn(app, { email: 'strict@example.com' });
+    const first = await apiPost(app, browser, '/api/v1/events', { title: 'A', timeZone: 'UTC', start: '2031-02-03T10:00', end: '2031-02-03T11:00' });
+    await app.runtime.db.transaction((tx) => app.runtime.events.markPaid(tx, first.body.event.id, 'test'));
+    await waitFor('confirmed', async () => (await browser.json(`${app.url}/api/v1/events/${first.body.event.id}`)).body.state === 'confirmed');
+    const clash = await apiPost(app, browser, '/api/v1/events', { title: 'B', timeZone: 'UTC', start: '2031-02-03T10:30', end: '2031-02-03T11:30' });
+    assert.equal(clash.status, 409);
+    assert.equal(clash.body.kind, 'conflict');
+    assert.equal(clash.body.conflicts.length, 1);
+  });
+
+  it('uses a fresh deterministic id when Google will not restore a deleted event', async () => {
+    const { browser } = await signIn(app, { email: 'fresh@example.com' });
+    const userId = (await browser.json(`${app.url}/api/v1/me`)).body.user.id;
+    const created = await apiPost(app, browser, '/api/v1/events', { title: 'Again', timeZone: 'UTC', start: '2031-04-01T10:00', end: '2031-04-01T11:00' });
+    const e = await app.runtime.events.get(userId, created.body.event.id);
+    const cal = await app.runtime.google.calendarFor(userId);
+    await cal.insertIdempotent('primary', app.runtime.events.googleEvent(e), 'none');
+    await (cal as any).auth.request({ url: `${app.runtime.endpoints.googleApi}/calendar/v3/calendars/primary/events/${e.googleEventId}`, method: 'DELETE' });
+    await addFault(app.runtime.sandbox!, { provider: 'google', operation: 'calendar.events.patch', fault: 'http_error', status: 403, reason: 'forbidden', count: 1 });
+    await app.runtime.db.transaction((tx) => app.runtime.events.markPaid(tx, e.id, 'test'));
+    const done = await waitFor('confirmed', async () => {
+      const v = (await browser.json(`${app.url}/api/v1/events/${e.id}`)).body;
+      return v.state === 'confirmed' ? v : null;
+    });
+    assert.notEqual(done.google.eventId, e.googleEventId);
+    assert.ok(done.google.eventId.startsWith(e.googleEventId));
+    assert.match(done.google.eventId, /^[a-v0-9]+$/);
   });
 });
