@@ -79,6 +79,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
 
     const jobs = new JobQueue(db, log.child({ component: 'jobs' }), metrics, {
       pollIntervalSeconds: config.jobPollIntervalSeconds,
+      maintenanceIntervalSeconds: config.jobMaintenanceIntervalSeconds,
       ...(opts.jobSchema ? { schema: opts.jobSchema } : {}),
     });
 

@@ -39,6 +39,7 @@ const base = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
   JOB_POLL_INTERVAL_SECONDS: z.coerce.number().min(0.5).max(60).default(2),
+  JOB_MAINTENANCE_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   SANDBOX_PORT: port.default(4010),
   SANDBOX_HOST: z.string().min(1).default('127.0.0.1'),
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -100,6 +101,8 @@ export interface Config {
   logLevel: Raw['LOG_LEVEL'];
   shutdownTimeoutMs: number;
   jobPollIntervalSeconds: number;
+  /** How often jobs left active by a dead worker (past their expiry) are found and retried. */
+  jobMaintenanceIntervalSeconds: number;
   trustProxy: boolean;
   pricing: { minor: number; currency: string };
   paymentTtlMinutes: number;
@@ -172,6 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: raw.LOG_LEVEL,
     shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
     jobPollIntervalSeconds: raw.JOB_POLL_INTERVAL_SECONDS,
+    jobMaintenanceIntervalSeconds: raw.JOB_MAINTENANCE_INTERVAL_SECONDS,
     trustProxy: raw.TRUST_PROXY,
     pricing: { minor: raw.EVENT_PRICE_MINOR, currency: raw.EVENT_PRICE_CURRENCY },
     paymentTtlMinutes: raw.PAYMENT_TTL_MINUTES,

@@ -50,7 +50,7 @@ export class JobQueue {
     db: Database,
     private readonly log: Logger,
     private readonly metrics: Metrics | undefined,
-    private readonly opts: { pollIntervalSeconds: number; schema?: string },
+    private readonly opts: { pollIntervalSeconds: number; maintenanceIntervalSeconds?: number; schema?: string },
   ) {
     this.#boss = new PgBoss({
       db: bossDb(db),
@@ -58,6 +58,8 @@ export class JobQueue {
       // Finished jobs are kept a week for inspection, then archived and dropped by pg-boss.
       archiveCompletedAfterSeconds: 7 * 24 * 3600,
       monitorStateIntervalSeconds: 60,
+      // Maintenance is what finds a job whose worker died (kill -9) and sends it back for a retry.
+      maintenanceIntervalSeconds: opts.maintenanceIntervalSeconds ?? 30,
     });
     this.#boss.on('error', (err) => this.log.error({ err }, 'job queue error'));
   }

@@ -23,7 +23,8 @@ export function registerWebRoutes(app: App, opts: { mode: 'sandbox' | 'live'; sa
     return reply.type('text/html; charset=utf-8').send(appShell('Event', 'event'));
   });
 
-  app.get('/', { schema: { hide: true } }, async (_req, reply) => {
+  app.get('/', { schema: { hide: true } }, async (req, reply) => {
+    const signedIn = Boolean((await opts.sessions.load(req))?.userId);
     const sandboxNote =
       opts.mode === 'sandbox' && opts.sandboxUrl
         ? `<p class="note">Sandbox mode: Google, PayPal and Binance Pay are emulated at <a href="${esc(opts.sandboxUrl)}/__sandbox">${esc(opts.sandboxUrl)}</a>. No real account or money is involved.</p>`
@@ -34,7 +35,7 @@ export function registerWebRoutes(app: App, opts: { mode: 'sandbox' | 'live'; sa
         `<h1>Book an event. Pay 1 USD. It lands on your Google Calendar.</h1>
 <p>Create an event, pay with PayPal or Binance Pay, and LeadsCalendar puts it on your Google Calendar only once the payment went through.</p>
 ${sandboxNote}
-<p><a class="button" href="/auth/google/start">Sign in with Google</a></p>
+<p>${signedIn ? '<a class="button" href="/app">Your events</a>' : '<a class="button" href="/auth/google/start">Sign in with Google</a>'}</p>
 <p class="small"><a href="/api/docs">API reference</a> · <a href="/openapi.json">OpenAPI document</a></p>`,
       ),
     );
