@@ -99,7 +99,7 @@ export async function createServer(opts: ServerOptions): Promise<App> {
     global: false,
     // Thrown, then answered by the error handler as a problem document with Retry-After.
     errorResponseBuilder: (_req, ctx) =>
-      new AppError('rate_limited', `Too many requests: at most ${ctx.max} per ${ctx.after}. Retry in ${Math.ceil(ctx.ttl / 1000)} s.`, {
+      new AppError('rate_limited', `Too many requests: at most ${ctx.max} in this time window. Retry in ${Math.ceil(ctx.ttl / 1000)} s.`, {
         retryAfterMs: ctx.ttl,
       }) as unknown as { statusCode: number },
   });

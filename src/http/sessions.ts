@@ -47,8 +47,13 @@ export class Sessions {
   }
 
   async load(req: FastifyRequest): Promise<Session | null> {
-    const id = req.cookies[this.cookieName];
-    if (!id) return null;
+    const raw = req.cookies[this.cookieName];
+    if (!raw) return null;
+    // Signed with SESSION_SECRET: a forged or stale-secret cookie is refused before any lookup,
+    // and rotating the secret signs everyone out.
+    const unsigned = req.unsignCookie(raw);
+    if (!unsigned.valid || !unsigned.value) return null;
+    const id = unsigned.value;
     const rows = await this.db.query<{ id_hash: string; user_id: string | null; csrf_token: string; data: SessionData; expires_at: Date }>(
       'select id_hash, user_id, csrf_token, data, expires_at from sessions where id_hash = $1 and expires_at > now()',
       [hash(id)],
@@ -75,6 +80,7 @@ export class Sessions {
       await tx.query(`delete from sessions where expires_at < now() - interval '1 day'`);
     });
     reply.setCookie(this.cookieName, id, {
+      signed: true,
       path: '/',
       httpOnly: true,
       sameSite: 'lax',

@@ -18,7 +18,8 @@ import { problemType } from '../../src/http/problem.ts';
  */
 
 const root = resolve(import.meta.dirname, '../..');
-const MKDOCS = '/usr/bin/mkdocs';
+// Debian's mkdocs (with its mkdocs-material and pymdownx packages); MKDOCS_BIN overrides the path.
+const MKDOCS = process.env.MKDOCS_BIN ?? '/usr/bin/mkdocs';
 const read = (p: string) => readFileSync(join(root, p), 'utf8');
 const docs = (page: string) => read(`docs/${page}`);
 
