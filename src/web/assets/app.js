@@ -58,7 +58,7 @@ function errorBox(err) {
 function eventForm(calendars) {
   const tz = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
   const out = h('div', { id: 'form-result' });
-  const preview = h('ol', { id: 'preview', class: 'small' });
+  const preview = h('ul', { id: 'preview', class: 'small' });
   const form = h(
     'form',
     { id: 'create-event' },
@@ -100,7 +100,12 @@ function eventForm(calendars) {
     if (!f.start || !f.recurrence.length) return;
     try {
       const r = await api('POST', '/api/v1/recurrence/preview', { start: f.start, timeZone: f.timeZone, allDay: f.allDay, recurrence: f.recurrence, count: 5 });
-      preview.replaceChildren(...r.occurrences.map((o) => h('li', {}, o.date ?? o.start)));
+      const when = (o) => {
+        if (o.date) return new Date(`${o.date}T12:00:00Z`).toLocaleDateString(undefined, { timeZone: 'UTC', dateStyle: 'full' });
+        const offset = o.start.endsWith('Z') ? '+00:00' : o.start.slice(-6);
+        return `${new Date(o.startUtc).toLocaleString(undefined, { timeZone: f.timeZone, dateStyle: 'full', timeStyle: 'short' })} (UTC${offset})`;
+      };
+      preview.replaceChildren(h('li', { class: 'small' }, 'Next occurrences:'), ...r.occurrences.map((o) => h('li', { 'data-start': o.date ?? o.start }, when(o))));
     } catch (err) {
       preview.replaceChildren(h('li', { class: 'error' }, err.message));
     }
