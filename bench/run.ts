@@ -11,10 +11,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { loadConfig } from '../src/config/env.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { startRuntime } from '../src/runtime.ts';
-import { freePort } from '../test/support/app.ts';
+import { freePort, localConfig } from '../test/support/app.ts';
 import { Browser } from '../test/support/browser.ts';
 import { consentBody } from '../test/sandbox/google-helpers.ts';
 
@@ -48,15 +47,7 @@ async function load(url: string, headers: Record<string, string>) {
 
 const dataDir = await mkdtemp(join(tmpdir(), 'lc-bench-'));
 const port = await freePort();
-const config = loadConfig({
-  HOST: '127.0.0.1',
-  PORT: String(port),
-  PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-  SANDBOX_PORT: '0',
-  DATA_DIR: dataDir,
-  LOG_LEVEL: 'silent',
-  JOB_POLL_INTERVAL_SECONDS: '2',
-});
+const config = localConfig(port, dataDir, { LOG_LEVEL: 'silent', JOB_POLL_INTERVAL_SECONDS: '2' });
 
 const t0 = performance.now();
 const rt = await startRuntime(config, { log: createLogger('silent') });

@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { Money } from './money.ts';
+import type { ParsedUnit } from './validation.ts';
 
 /** What the emulated PayPal account holds. Plain records; rendering to the wire is in render.ts. */
 
@@ -16,16 +17,8 @@ export const FUNDING_LABELS: Record<Funding, string> = {
 
 export type OrderStatus = 'CREATED' | 'SAVED' | 'APPROVED' | 'VOIDED' | 'COMPLETED' | 'PAYER_ACTION_REQUIRED';
 
-export interface PurchaseUnitRecord {
-  reference_id: string;
-  /** The amount as requested (breakdown included). */
-  amount: Money & { breakdown?: Record<string, Money> };
-  minor: bigint;
-  description?: string;
-  custom_id?: string;
-  invoice_id?: string;
-  soft_descriptor?: string;
-  items?: unknown[];
+/** A purchase unit as validated at create time, plus the payments made against it. */
+export interface PurchaseUnitRecord extends ParsedUnit {
   authorizationIds: string[];
   captureIds: string[];
 }

@@ -28,16 +28,23 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** The whole product, in sandbox mode, on free ports, with its own test database and data folder. */
-export async function startTestApp(opts: { kind?: DbKind; env?: Record<string, string> } = {}): Promise<TestApp> {
-  const port = await freePort();
-  const dataDir = await mkdtemp(join(tmpdir(), 'lc-test-'));
-  const config = loadConfig({
+/** Sandbox-mode configuration for an app on loopback at `port`, its sandbox on a free port. */
+export function localConfig(port: number, dataDir: string, env: Record<string, string> = {}) {
+  return loadConfig({
     HOST: '127.0.0.1',
     PORT: String(port),
     PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
     SANDBOX_PORT: '0',
     DATA_DIR: dataDir,
+    ...env,
+  });
+}
+
+/** The whole product, in sandbox mode, on free ports, with its own test database and data folder. */
+export async function startTestApp(opts: { kind?: DbKind; env?: Record<string, string> } = {}): Promise<TestApp> {
+  const port = await freePort();
+  const dataDir = await mkdtemp(join(tmpdir(), 'lc-test-'));
+  const config = localConfig(port, dataDir, {
     LOG_LEVEL: 'info',
     JOB_POLL_INTERVAL_SECONDS: '1',
     SHUTDOWN_TIMEOUT_MS: '5000',
