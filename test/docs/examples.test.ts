@@ -6,6 +6,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { SANDBOX_CREDENTIALS } from '../../sandbox/credentials.ts';
 import { signRequest } from '../../src/providers/binance/signature.ts';
+import { binanceOrderBody } from '../support/binance.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { PaypalTestClient } from '../sandbox/paypal-support.ts';
 
@@ -228,14 +229,7 @@ describe('documentation examples', () => {
     it('Binance Pay control routes', async () => {
       const key = SANDBOX_CREDENTIALS.binance;
       const create = async (merchantTradeNo: string) => {
-        const body = JSON.stringify({
-          env: { terminalType: 'WEB' },
-          merchantTradeNo,
-          orderAmount: '1.00',
-          currency: 'USDT',
-          description: 'LeadsCalendar event booking',
-          goodsDetails: [{ goodsType: '02', goodsCategory: 'Z000', referenceGoodsId: 'event-fee', goodsName: 'Event booking fee' }],
-        });
+        const body = JSON.stringify(binanceOrderBody(merchantTradeNo));
         const signed = signRequest({ ...key, body });
         const res = await fetch(`${sandboxUrl}/binancepay/openapi/v3/order`, { method: 'POST', headers: signed.headers, body });
         const out = (await res.json()) as { status: string; data: { prepayId: string } };

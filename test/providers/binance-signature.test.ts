@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Sandbox } from '../../sandbox/server.ts';
 import { SANDBOX_CREDENTIALS } from '../../sandbox/credentials.ts';
@@ -12,6 +10,7 @@ import {
   verifyNotification,
   type BinanceCertificate,
 } from '../../src/providers/binance/signature.ts';
+import { binanceOrderBody, binanceReceiver } from '../support/binance.ts';
 import { addFault, withSandbox } from '../support/sandbox.ts';
 import { readSpecJson, specsSkip } from '../support/specs.ts';
 
@@ -155,28 +154,10 @@ describe('Binance Pay notification verification (product)', { skip: specsSkip() 
   });
 });
 
-interface Received {
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-async function receiver(): Promise<{ server: Server; url: string; received: Received[] }> {
-  const received: Received[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"returnCode":"SUCCESS","returnMessage":null}');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/binance`, received };
-}
 
 describe('the product verifier and the sandbox notifications', () => {
   let sandbox: Sandbox;
-  let hook: Awaited<ReturnType<typeof receiver>>;
+  let hook: Awaited<ReturnType<typeof binanceReceiver>>;
   let cache: BinanceCertificateCache;
   const creds = SANDBOX_CREDENTIALS.binance;
 
@@ -188,16 +169,7 @@ describe('the product verifier and the sandbox notifications', () => {
   }
 
   async function paidOrder(tradeNo: string) {
-    const created = await call('/binancepay/openapi/v3/order', {
-      env: { terminalType: 'WEB' },
-      merchantTradeNo: tradeNo,
-      orderAmount: '1.00',
-      currency: 'USDT',
-      description: 'LeadsCalendar event booking',
-      goodsDetails: [{ goodsType: '02', goodsCategory: 'Z000', referenceGoodsId: 'event-fee', goodsName: 'Event booking fee' }],
-      webhookUrl: hook.url,
-      passThroughInfo: 'evt_123',
-    });
+    const created = await call('/binancepay/openapi/v3/order', binanceOrderBody(tradeNo, { webhookUrl: hook.url, passThroughInfo: 'evt_123' }));
     assert.equal(created.status, 'SUCCESS', created.errorMessage);
     const res = await fetch(`${sandbox.url}/__sandbox/binance/orders/${created.data.prepayId}/pay`, { method: 'POST' });
     assert.equal(res.status, 200);
@@ -207,7 +179,7 @@ describe('the product verifier and the sandbox notifications', () => {
 
   before(async () => {
     sandbox = await withSandbox();
-    hook = await receiver();
+    hook = await binanceReceiver();
     cache = new BinanceCertificateCache(async () => (await call('/binancepay/openapi/certificates', {})).data);
   });
   after(async () => {

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { SANDBOX_CREDENTIALS } from '../../sandbox/credentials.ts';
 import type { Sandbox } from '../../sandbox/server.ts';
 import { isAppError } from '../../src/errors.ts';
 import { signRequest, verifyNotification } from '../../src/providers/binance/signature.ts';
+import { binanceOrderBody, binanceReceiver, type Received } from '../support/binance.ts';
 import { addFault, withSandbox } from '../support/sandbox.ts';
 
 const creds = SANDBOX_CREDENTIALS.binance;
@@ -15,19 +14,10 @@ const CLOSE = '/binancepay/openapi/order/close';
 const REFUND = '/binancepay/openapi/order/refund';
 const REFUND_QUERY = '/binancepay/openapi/order/refund/query';
 
-const orderBody = (merchantTradeNo: string) => ({
-  env: { terminalType: 'WEB' },
-  merchantTradeNo,
-  orderAmount: '1.00',
-  currency: 'USDT',
-  description: 'LeadsCalendar event booking',
-  goodsDetails: [{ goodsType: '02', goodsCategory: 'Z000', referenceGoodsId: 'event-fee', goodsName: 'Event booking fee' }],
-});
-
 describe('Binance fault switches on the wire', () => {
   let sandbox: Sandbox;
-  let server: Server;
-  const received: { headers: IncomingHttpHeaders; body: string }[] = [];
+  let hook: Awaited<ReturnType<typeof binanceReceiver>>;
+  let received: Received[] = [];
 
   /** Signed with the product's signer; `signal` lets the client give up. */
   function send(path: string, payload: unknown, signal?: AbortSignal) {
@@ -36,30 +26,23 @@ describe('Binance fault switches on the wire', () => {
     return fetch(`${sandbox.url}${path}`, { method: 'POST', headers: signed.headers, body, ...(signal ? { signal } : {}) });
   }
   const call = async (path: string, payload: unknown) => (await (await send(path, payload)).json()) as { status: string; code: string; data: any };
-  const create = async (tradeNo: string) => (await call(ORDER, orderBody(tradeNo))).data as { prepayId: string; checkoutUrl: string };
+  const create = async (tradeNo: string) => (await call(ORDER, binanceOrderBody(tradeNo))).data as { prepayId: string; checkoutUrl: string };
   const payByControl = (prepayId: string) => fetch(`${sandbox.url}/__sandbox/binance/orders/${prepayId}/pay`, { method: 'POST' });
   const statuses = () => received.map((r) => JSON.parse(r.body).bizStatus as string);
 
   before(async () => {
     // reorderWaitMs: a held webhook nobody overtakes goes out after this; idle() waits for that timer.
     sandbox = await withSandbox({ webhooks: { retryDelayMs: () => 5, reorderWaitMs: 1000 } });
-    server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{"returnCode":"SUCCESS","returnMessage":null}');
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    hook = await binanceReceiver();
+    received = hook.received;
   });
   after(async () => {
     await sandbox.close();
-    server.close();
+    hook.server.close();
   });
   beforeEach(async () => {
     await fetch(`${sandbox.url}/__sandbox/reset`, { method: 'POST' });
-    sandbox.ctx.settings.binanceWebhookUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/binance`;
+    sandbox.ctx.settings.binanceWebhookUrl = hook.url;
     received.length = 0;
   });
 
@@ -67,7 +50,7 @@ describe('Binance fault switches on the wire', () => {
     it('latency: the answer comes late but unchanged', async () => {
       await addFault(sandbox, { provider: 'binance', operation: 'order.create', fault: 'latency', ms: 150 });
       const started = performance.now();
-      const res = await call(ORDER, orderBody('lat1'));
+      const res = await call(ORDER, binanceOrderBody('lat1'));
       // A lower bound only (the fault sleeps at least this long), so it cannot flake.
       assert.ok(performance.now() - started >= 100, 'held by the fault');
       assert.equal(res.status, 'SUCCESS');
@@ -76,7 +59,7 @@ describe('Binance fault switches on the wire', () => {
 
     it('429 with Retry-After in a (synthetic) FAIL envelope, and nothing done', async () => {
       await addFault(sandbox, { provider: 'binance', operation: 'order.create', fault: 'http_error', status: 429, retryAfterSeconds: 7 });
-      const res = await send(ORDER, orderBody('rl1'));
+      const res = await send(ORDER, binanceOrderBody('rl1'));
       assert.equal(res.status, 429);
       assert.equal(res.headers.get('retry-after'), '7');
       const body = (await res.json()) as { status: string; code: string; errorMessage: string };
@@ -84,7 +67,7 @@ describe('Binance fault switches on the wire', () => {
       assert.equal(body.code, '400000');
       assert.match(body.errorMessage, /\S/);
       assert.equal(sandbox.emulators.binance.snapshot().orders.length, 0);
-      assert.equal((await call(ORDER, orderBody('rl1'))).status, 'SUCCESS', 'the retry with the same merchantTradeNo goes through');
+      assert.equal((await call(ORDER, binanceOrderBody('rl1'))).status, 'SUCCESS', 'the retry with the same merchantTradeNo goes through');
     });
 
     it('5xx on a query', async () => {
@@ -148,7 +131,7 @@ describe('Binance fault switches on the wire', () => {
 
   describe('notifications', () => {
     const pem = () => sandbox.emulators.binance.keys.certificate.certPublic;
-    const verifies = (r: { headers: IncomingHttpHeaders; body: string }) => {
+    const verifies = (r: Received) => {
       try {
         verifyNotification({ rawBody: r.body, headers: r.headers as Record<string, string>, publicKeyPem: pem() });
         return true;

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { verifySignedRequest } from '../../sandbox/binance/verify.ts';
 import { SANDBOX_CREDENTIALS } from '../../sandbox/credentials.ts';
 import type { Sandbox } from '../../sandbox/server.ts';
 import { signRequest } from '../../src/providers/binance/signature.ts';
+import { binanceOrderBody, binanceReceiver } from '../support/binance.ts';
 import { withSandbox } from '../support/sandbox.ts';
 import { readSpecJson, specsSkip } from '../support/specs.ts';
 
@@ -25,40 +24,6 @@ async function call(sandbox: Sandbox, path: string, payload: unknown, key: { api
   const signed = signRequest({ ...key, body, timestamp: sandbox.ctx.now() });
   const res = await fetch(`${sandbox.url}${path}`, { method: 'POST', headers: signed.headers, body });
   return { http: res.status, ...((await res.json()) as Envelope) };
-}
-
-const orderBody = (merchantTradeNo: string, extra: Record<string, unknown> = {}) => ({
-  env: { terminalType: 'WEB' },
-  merchantTradeNo,
-  orderAmount: '1.00',
-  currency: 'USDT',
-  description: 'LeadsCalendar event booking',
-  goodsDetails: [{ goodsType: '02', goodsCategory: 'Z000', referenceGoodsId: 'event-fee', goodsName: 'Event booking fee' }],
-  ...extra,
-});
-
-interface Received {
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** A merchant webhook endpoint; `answers` are used in turn, then the documented success body. */
-async function receiver() {
-  const received: Received[] = [];
-  const answers: { status: number; body: string }[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      const a = answers.shift() ?? { status: 200, body: '{"returnCode":"SUCCESS","returnMessage":null}' };
-      res.writeHead(a.status, { 'content-type': 'application/json' }).end(a.body);
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/binance`;
-  const events = () => received.map((r) => JSON.parse(r.body) as { bizType: string; bizStatus: string; bizIdStr: string; data: string });
-  return { server, url, received, answers, events };
 }
 
 /** Replaces the character at `i` with a different one of the same kind (digit, hex, letter). */
@@ -188,12 +153,12 @@ describe('Binance request verification: official vector', { skip: specsSkip() },
 
 describe('Binance orders', () => {
   let sandbox: Sandbox;
-  let hook: Awaited<ReturnType<typeof receiver>>;
+  let hook: Awaited<ReturnType<typeof binanceReceiver>>;
   let clock = Date.now();
 
   before(async () => {
     sandbox = await withSandbox({ now: () => clock, webhooks: { retryDelayMs: () => 5 } });
-    hook = await receiver();
+    hook = await binanceReceiver();
     sandbox.ctx.settings.binanceWebhookUrl = hook.url;
   });
   after(async () => {
@@ -213,7 +178,7 @@ describe('Binance orders', () => {
   };
 
   it('creates an order with Binance\'s result fields and a sandbox checkout URL', async () => {
-    const res = await call(sandbox, ORDER, orderBody('3f9c1e0a5b7d4c2e8a6f1b3d5c7e9a0b', { passThroughInfo: 'evt_1' }));
+    const res = await call(sandbox, ORDER, binanceOrderBody('3f9c1e0a5b7d4c2e8a6f1b3d5c7e9a0b', { passThroughInfo: 'evt_1' }));
     assert.equal(res.http, 200);
     assert.equal(res.status, 'SUCCESS');
     assert.equal(res.code, '000000');
@@ -234,11 +199,11 @@ describe('Binance orders', () => {
   });
 
   it('applies the merchantTradeNo rules (400201 for bad or duplicate)', async () => {
-    assert.equal((await call(sandbox, ORDER, orderBody('3f9c1e0a-5b7d-4c2e-8a6f-1b3d5c7e9a0b'))).code, '400201');
-    assert.equal((await call(sandbox, ORDER, orderBody('a'.repeat(33)))).code, '400201');
-    assert.equal((await call(sandbox, ORDER, orderBody(''))).code, '400201');
-    assert.equal((await call(sandbox, ORDER, orderBody('a'.repeat(32)))).status, 'SUCCESS');
-    const dup = await call(sandbox, ORDER, orderBody('a'.repeat(32)));
+    assert.equal((await call(sandbox, ORDER, binanceOrderBody('3f9c1e0a-5b7d-4c2e-8a6f-1b3d5c7e9a0b'))).code, '400201');
+    assert.equal((await call(sandbox, ORDER, binanceOrderBody('a'.repeat(33)))).code, '400201');
+    assert.equal((await call(sandbox, ORDER, binanceOrderBody(''))).code, '400201');
+    assert.equal((await call(sandbox, ORDER, binanceOrderBody('a'.repeat(32)))).status, 'SUCCESS');
+    const dup = await call(sandbox, ORDER, binanceOrderBody('a'.repeat(32)));
     assert.equal(dup.http, 400);
     assert.equal(dup.status, 'FAIL');
     assert.equal(dup.code, '400201');
@@ -246,7 +211,7 @@ describe('Binance orders', () => {
 
   it('validates the other fields with Binance\'s codes', async () => {
     const code = async (extra: Record<string, unknown>, tradeNo = `v${Math.random().toString(36).slice(2, 12)}`) =>
-      (await call(sandbox, ORDER, orderBody(tradeNo, extra))).code;
+      (await call(sandbox, ORDER, binanceOrderBody(tradeNo, extra))).code;
     assert.equal(await code({ description: undefined }), '400100');
     assert.equal(await code({ env: {} }), '400100');
     assert.equal(await code({ env: { terminalType: 'DESKTOP' } }), '400102');
@@ -266,7 +231,7 @@ describe('Binance orders', () => {
     assert.equal(await code({ passThroughInfo: 'p'.repeat(512) }), '000000');
     assert.equal(await code({ orderExpireTime: clock - 1 }), '400102');
     assert.equal(await code({ orderExpireTime: clock + 2 * 3_600_000 }), '400102');
-    const fiat = await call(sandbox, ORDER, { ...orderBody('fiat1'), currency: undefined, orderAmount: undefined, fiatCurrency: 'USD', fiatAmount: '1.00' });
+    const fiat = await call(sandbox, ORDER, { ...binanceOrderBody('fiat1'), currency: undefined, orderAmount: undefined, fiatCurrency: 'USD', fiatAmount: '1.00' });
     assert.equal(fiat.status, 'SUCCESS');
     assert.equal(fiat.data.currency, 'USDT');
     assert.equal(fiat.data.totalFee, '1.00');
@@ -276,8 +241,8 @@ describe('Binance orders', () => {
   });
 
   it('queries by prepayId or merchantTradeNo (prepayId wins) with the v2 fields', async () => {
-    const a = (await call(sandbox, ORDER, orderBody('queryA', { passThroughInfo: 'evt_a' }))).data;
-    await call(sandbox, ORDER, orderBody('queryB'));
+    const a = (await call(sandbox, ORDER, binanceOrderBody('queryA', { passThroughInfo: 'evt_a' }))).data;
+    await call(sandbox, ORDER, binanceOrderBody('queryB'));
     const byId = await call(sandbox, QUERY, { prepayId: a.prepayId });
     assert.equal(byId.status, 'SUCCESS');
     assert.equal(byId.data.merchantTradeNo, 'queryA');
@@ -295,7 +260,7 @@ describe('Binance orders', () => {
   });
 
   it('closes an unpaid order (data true, then PAY_CLOSED) and refuses to close a paid one (400204)', async () => {
-    const open = (await call(sandbox, ORDER, orderBody('close1'))).data;
+    const open = (await call(sandbox, ORDER, binanceOrderBody('close1'))).data;
     const closed = await call(sandbox, CLOSE, { merchantTradeNo: 'close1' });
     assert.equal(closed.status, 'SUCCESS');
     assert.equal(closed.data, true);
@@ -306,16 +271,16 @@ describe('Binance orders', () => {
     assert.equal(ev!.bizStatus, 'PAY_CLOSED');
     assert.equal(ev!.bizIdStr, open.prepayId);
 
-    const paid = (await call(sandbox, ORDER, orderBody('close2'))).data;
+    const paid = (await call(sandbox, ORDER, binanceOrderBody('close2'))).data;
     await control(`/orders/${paid.prepayId}/pay`);
     assert.equal((await call(sandbox, CLOSE, { prepayId: paid.prepayId })).code, '400204');
-    const scanned = (await call(sandbox, ORDER, orderBody('close3'))).data;
+    const scanned = (await call(sandbox, ORDER, binanceOrderBody('close3'))).data;
     assert.equal((await control(`/orders/${scanned.prepayId}/scan`)).order.status, 'PENDING');
     assert.equal((await call(sandbox, CLOSE, { prepayId: scanned.prepayId })).code, '400204');
   });
 
   it('refunds partially and fully, idempotently per refundRequestId, then PAY_REFUND notifications', async () => {
-    const o = (await call(sandbox, ORDER, orderBody('refund1'))).data;
+    const o = (await call(sandbox, ORDER, binanceOrderBody('refund1'))).data;
     assert.equal((await call(sandbox, REFUND, { refundRequestId: 'r0', prepayId: o.prepayId, refundAmount: '0.10' })).code, '400204');
     await control(`/orders/${o.prepayId}/pay`);
     const first = await call(sandbox, REFUND, { refundRequestId: 'r1', prepayId: o.prepayId, refundAmount: '0.40', refundReason: 'partial' });
@@ -345,7 +310,7 @@ describe('Binance orders', () => {
   });
 
   it('allows at most 10 refunds per order (400302)', async () => {
-    const o = (await call(sandbox, ORDER, orderBody('refund10'))).data;
+    const o = (await call(sandbox, ORDER, binanceOrderBody('refund10'))).data;
     await control(`/orders/${o.prepayId}/pay`);
     for (let i = 0; i < 10; i++) {
       assert.equal((await call(sandbox, REFUND, { refundRequestId: `t${i}`, prepayId: o.prepayId, refundAmount: '0.01' })).status, 'SUCCESS');
@@ -354,7 +319,7 @@ describe('Binance orders', () => {
   });
 
   it('lets the payer pay on the checkout page (form post) → PAID and PAY_SUCCESS', async () => {
-    const o = (await call(sandbox, ORDER, orderBody('page1', { returnUrl: 'https://app.example/pay/done', cancelUrl: 'https://app.example/pay/cancel' }))).data;
+    const o = (await call(sandbox, ORDER, binanceOrderBody('page1', { returnUrl: 'https://app.example/pay/done', cancelUrl: 'https://app.example/pay/cancel' }))).data;
     const page = await fetch(o.checkoutUrl);
     assert.equal(page.status, 200);
     assert.match(page.headers.get('content-type') ?? '', /text\/html/);
@@ -392,13 +357,13 @@ describe('Binance orders', () => {
   });
 
   it('lets the payer let the order expire, or fail to pay', async () => {
-    const o = (await call(sandbox, ORDER, orderBody('page2', { cancelUrl: 'https://app.example/pay/cancel' }))).data;
+    const o = (await call(sandbox, ORDER, binanceOrderBody('page2', { cancelUrl: 'https://app.example/pay/cancel' }))).data;
     const expired = await fetch(`${o.checkoutUrl}/expire`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'confirm=1', redirect: 'manual' });
     assert.equal(expired.status, 303);
     assert.equal(expired.headers.get('location'), 'https://app.example/pay/cancel');
     assert.equal((await call(sandbox, QUERY, { prepayId: o.prepayId })).data.status, 'EXPIRED');
 
-    const f = (await call(sandbox, ORDER, orderBody('page3'))).data;
+    const f = (await call(sandbox, ORDER, binanceOrderBody('page3'))).data;
     const failed = await fetch(`${f.checkoutUrl}/fail`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'confirm=1', redirect: 'manual' });
     assert.equal(failed.status, 303);
     assert.equal(failed.headers.get('location'), f.checkoutUrl);
@@ -408,7 +373,7 @@ describe('Binance orders', () => {
   });
 
   it('expires an order once its expireTime has passed', async () => {
-    const o = (await call(sandbox, ORDER, orderBody('late1', { orderExpireTime: clock + 60_000 }))).data;
+    const o = (await call(sandbox, ORDER, binanceOrderBody('late1', { orderExpireTime: clock + 60_000 }))).data;
     assert.equal((await call(sandbox, QUERY, { prepayId: o.prepayId })).data.status, 'INITIAL');
     clock += 60_000;
     assert.equal((await call(sandbox, QUERY, { prepayId: o.prepayId })).data.status, 'EXPIRED');
@@ -425,7 +390,7 @@ describe('Binance orders', () => {
       { status: 200, body: '{"returnCode":"SUCCESS"}' },
       { status: 201, body: '{"returnCode":"SUCCESS","returnMessage":null}' },
     );
-    const o = (await call(sandbox, ORDER, orderBody('retry1'))).data;
+    const o = (await call(sandbox, ORDER, binanceOrderBody('retry1'))).data;
     await control(`/orders/${o.prepayId}/pay`);
     await sandbox.ctx.webhooks.idle();
     assert.equal(hook.received.length, 6);
@@ -436,7 +401,7 @@ describe('Binance orders', () => {
 
     hook.received.length = 0;
     for (let i = 0; i < 7; i++) hook.answers.push({ status: 200, body: '{"returnCode":"FAIL","returnMessage":null}' });
-    const p = (await call(sandbox, ORDER, orderBody('retry2'))).data;
+    const p = (await call(sandbox, ORDER, binanceOrderBody('retry2'))).data;
     await control(`/orders/${p.prepayId}/pay`);
     await sandbox.ctx.webhooks.idle();
     assert.equal(hook.received.length, 7, 'one attempt and 6 retries');
@@ -444,9 +409,9 @@ describe('Binance orders', () => {
   });
 
   it('prefers the order\'s webhookUrl and records a notification it cannot send', async () => {
-    const own = await receiver();
+    const own = await binanceReceiver();
     try {
-      const o = (await call(sandbox, ORDER, orderBody('own1', { webhookUrl: own.url }))).data;
+      const o = (await call(sandbox, ORDER, binanceOrderBody('own1', { webhookUrl: own.url }))).data;
       await control(`/orders/${o.prepayId}/pay`);
       await sandbox.ctx.webhooks.idle();
       assert.equal(own.received.length, 1);
@@ -455,7 +420,7 @@ describe('Binance orders', () => {
       own.server.close();
     }
     sandbox.ctx.settings.binanceWebhookUrl = null;
-    const n = (await call(sandbox, ORDER, orderBody('nowhere1'))).data;
+    const n = (await call(sandbox, ORDER, binanceOrderBody('nowhere1'))).data;
     await control(`/orders/${n.prepayId}/pay`);
     const state = await (await fetch(`${sandbox.url}/__sandbox/state`)).json();
     assert.deepEqual(
@@ -465,7 +430,7 @@ describe('Binance orders', () => {
   });
 
   it('drives the payer through the control API and lists orders', async () => {
-    const o = (await call(sandbox, ORDER, orderBody('ctl1'))).data;
+    const o = (await call(sandbox, ORDER, binanceOrderBody('ctl1'))).data;
     assert.equal((await control('/orders/ctl1', { method: 'GET' })).order.prepayId, o.prepayId);
     assert.equal((await control('/orders/nosuch/pay')).http, 404);
     const paid = await control(`/orders/ctl1/pay`);
