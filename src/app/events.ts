@@ -6,7 +6,7 @@ import type { Attendee, EventRecord } from '../db/repos/events.ts';
 import { assertTransition } from '../domain/event-state.ts';
 import { isoWithOffset, type GoogleEventDateTime } from '../domain/event-time.ts';
 import { googleEventId, googleEventIdWithSuffix } from '../domain/google-event-id.ts';
-import { firstOccurrences, normalizeSchedule } from '../domain/recurrence.ts';
+import { firstOccurrences, normalizeSchedule, type Schedule } from '../domain/recurrence.ts';
 import { AppError, isAppError } from '../errors.ts';
 import type { JobQueue } from '../jobs/queue.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -91,13 +91,16 @@ export class Events {
   }
 
   async checkAvailability(userId: string, input: Pick<EventInput, 'timeZone' | 'allDay' | 'start' | 'end' | 'recurrence' | 'calendarId'>): Promise<Availability> {
-    const schedule = normalizeSchedule({ ...input, recurrence: input.recurrence ?? [] });
+    return this.#availability(userId, normalizeSchedule({ ...input, recurrence: input.recurrence ?? [] }), input.calendarId ?? 'primary');
+  }
+
+  async #availability(userId: string, schedule: Schedule, calendarId: string): Promise<Availability> {
     const spans = firstOccurrences(schedule, AVAILABILITY_OCCURRENCES);
     if (spans.length === 0) return { checked: 0, conflicts: [] };
     let busy;
     try {
       const cal = await this.google.calendarFor(userId);
-      busy = await cal.freeBusy(input.calendarId ?? 'primary', spans[0]!.start, spans[spans.length - 1]!.end);
+      busy = await cal.freeBusy(calendarId, spans[0]!.start, spans[spans.length - 1]!.end);
     } catch (err) {
       if (!isAppError(err)) throw err;
       return { checked: 0, conflicts: [], unavailable: err.message };
@@ -116,7 +119,7 @@ export class Events {
 
   async create(userId: string, input: EventInput): Promise<{ event: EventRecord; availability: Availability }> {
     const schedule = normalizeSchedule({ ...input, recurrence: input.recurrence ?? [] });
-    const availability = await this.checkAvailability(userId, input);
+    const availability = await this.#availability(userId, schedule, input.calendarId ?? 'primary');
     if (this.cfg.conflicts === 'block' && availability.conflicts.length) {
       throw new AppError('conflict', `The event overlaps ${availability.conflicts.length} busy period(s) in your calendar.`, {
         details: { conflicts: availability.conflicts },

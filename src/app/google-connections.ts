@@ -1,6 +1,7 @@
 import type { OAuth2Client } from 'google-auth-library';
 import type { TokenCipher } from '../crypto/token-cipher.ts';
 import type { Database, Tx } from '../db/database.ts';
+import { upsertGoogleUser } from '../db/repos/users.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import { GoogleCalendar, type CalendarOptions } from '../providers/google/calendar.ts';
@@ -57,14 +58,7 @@ export class GoogleConnections {
    */
   async completeSignIn(grant: ExchangedGrant, onReactivated?: (tx: Tx, userId: string) => Promise<void>): Promise<SignInResult> {
     return this.db.transaction(async (tx) => {
-      const [user] = await tx.query<{ id: string }>(
-        `insert into users (google_sub, email, name, picture_url) values ($1, $2, $3, $4)
-         on conflict (google_sub) do update set email = excluded.email, name = excluded.name,
-           picture_url = excluded.picture_url, updated_at = now()
-         returning id`,
-        [grant.identity.sub, grant.identity.email, grant.identity.name, grant.identity.picture],
-      );
-      const userId = user!.id;
+      const userId = await upsertGoogleUser(tx, grant.identity);
       const [prev] = await tx.query<Row>('select * from google_connections where user_id = $1 for update', [userId]);
       const refreshEnc = grant.refreshToken ? this.cipher.encrypt(grant.refreshToken, userId) : (prev?.status === 'revoked' ? null : (prev?.refresh_token_enc ?? null));
       const hasOfflineAccess = refreshEnc !== null;

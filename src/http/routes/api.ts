@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import type { Events } from '../../app/events.ts';
 import type { GoogleConnections } from '../../app/google-connections.ts';
+import type { Database } from '../../db/database.ts';
 import type { EventRecord } from '../../db/repos/events.ts';
+import { findUser } from '../../db/repos/users.ts';
+import { AppError } from '../../errors.ts';
 import { previewOccurrences } from '../../domain/recurrence.ts';
 import { formatMinor } from '../../domain/money.ts';
 import { Problem } from '../problem.ts';
@@ -24,7 +27,7 @@ export interface ApiDeps {
   sessions: Sessions;
   events: Events;
   google: GoogleConnections;
-  db: import('../../db/database.ts').Database;
+  db: Database;
 }
 
 export function eventDto(e: EventRecord): z.infer<typeof Event> {
@@ -65,10 +68,11 @@ export function registerApiRoutes(app: App, deps: ApiDeps) {
     { schema: { tags: ['account'], summary: 'Who is signed in, and the state of their Google connection', response: { 200: Me, 401: Problem } } },
     async (req) => {
       const s = await sessions.requireUser(req);
-      const [user] = await deps.db.query<{ id: string; email: string; name: string | null }>('select id, email, name from users where id = $1', [s.userId]);
+      const user = await findUser(deps.db, s.userId);
+      if (!user) throw new AppError('unauthorized', 'Sign in with Google first.');
       const info = await google.info(s.userId);
       return {
-        user: { id: user!.id, email: user!.email, name: user!.name },
+        user,
         google: {
           status: info?.status ?? ('none' as const),
           missingScopes: info?.missingScopes ?? [],
