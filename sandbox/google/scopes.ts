@@ -52,34 +52,27 @@ export function hasProfileScope(scopes: readonly string[]): boolean {
   return scopes.includes(SCOPE.userinfoProfile) || scopes.includes('profile');
 }
 
+/** Reading events: the discovery document lists the same scopes for get and list. */
+const READ_EVENTS = [
+  SCOPE.calendar,
+  SCOPE.appCreated,
+  SCOPE.events,
+  SCOPE.eventsFreebusy,
+  SCOPE.eventsOwned,
+  SCOPE.eventsOwnedReadonly,
+  SCOPE.eventsPublicReadonly,
+  SCOPE.eventsReadonly,
+  SCOPE.readonly,
+] as const;
+
 /** Calendar methods the emulator serves → the scopes that allow them (any one suffices). */
 export const METHOD_SCOPES = {
   'calendar.calendarList.list': [SCOPE.calendar, SCOPE.calendarList, SCOPE.calendarListReadonly, SCOPE.readonly],
   'calendar.events.insert': [SCOPE.calendar, SCOPE.appCreated, SCOPE.events, SCOPE.eventsOwned],
   'calendar.events.patch': [SCOPE.calendar, SCOPE.appCreated, SCOPE.events, SCOPE.eventsOwned],
   'calendar.events.delete': [SCOPE.calendar, SCOPE.appCreated, SCOPE.events, SCOPE.eventsOwned],
-  'calendar.events.get': [
-    SCOPE.calendar,
-    SCOPE.appCreated,
-    SCOPE.events,
-    SCOPE.eventsFreebusy,
-    SCOPE.eventsOwned,
-    SCOPE.eventsOwnedReadonly,
-    SCOPE.eventsPublicReadonly,
-    SCOPE.eventsReadonly,
-    SCOPE.readonly,
-  ],
-  'calendar.events.list': [
-    SCOPE.calendar,
-    SCOPE.appCreated,
-    SCOPE.events,
-    SCOPE.eventsFreebusy,
-    SCOPE.eventsOwned,
-    SCOPE.eventsOwnedReadonly,
-    SCOPE.eventsPublicReadonly,
-    SCOPE.eventsReadonly,
-    SCOPE.readonly,
-  ],
+  'calendar.events.get': READ_EVENTS,
+  'calendar.events.list': READ_EVENTS,
   'calendar.freebusy.query': [SCOPE.calendar, SCOPE.eventsFreebusy, SCOPE.freebusy, SCOPE.readonly],
 } as const satisfies Record<string, readonly string[]>;
 
