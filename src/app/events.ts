@@ -60,6 +60,9 @@ export interface EventsConfig {
   reconnectWindowHours: number;
 }
 
+/** Retries of a calendar insert after its first attempt; the last attempt fails the event instead. */
+const INSERT_RETRY_LIMIT = 8;
+
 /** How many occurrences of a recurring event the free/busy check looks at. */
 export const AVAILABILITY_OCCURRENCES = 10;
 
@@ -76,7 +79,7 @@ export class Events {
   ) {
     jobs.define<{ eventId: string }>({
       name: QUEUES.insert,
-      retryLimit: 8,
+      retryLimit: INSERT_RETRY_LIMIT,
       retryDelaySeconds: 5,
       // A worker that died mid-insert (kill -9) leaves the job active; it is retried after this.
       // Generous for four Calendar attempts with backoff, short enough to resume soon.
@@ -254,7 +257,7 @@ export class Events {
       if (err.kind === 'invalid_request' || err.kind === 'not_found' || err.kind === 'forbidden') {
         return this.#fail(e, err.message);
       }
-      if (ctx.attempt >= 9) return this.#fail(e, `Google Calendar kept failing: ${err.message}`);
+      if (ctx.attempt > INSERT_RETRY_LIMIT) return this.#fail(e, `Google Calendar kept failing: ${err.message}`);
       throw err;
     }
     await this.db.transaction(async (tx) => {

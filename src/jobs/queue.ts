@@ -42,7 +42,6 @@ export class JobQueue {
   readonly #boss: PgBoss;
   readonly #defs = new Map<string, QueueDefinition<object>>();
   readonly #workers = new Map<string, string[]>();
-  readonly #active = new Set<Promise<unknown>>();
   #started = false;
   #stopping = false;
 
@@ -100,10 +99,8 @@ export class JobQueue {
     for (const job of jobs) {
       const log = this.log.child({ job: { id: job.id, queue: def.name, attempt: job.retryCount + 1 } });
       const end = this.metrics?.jobDuration.startTimer({ queue: def.name });
-      const running = def.handler(job.data, { jobId: job.id, attempt: job.retryCount + 1, log });
-      this.#active.add(running);
       try {
-        await running;
+        await def.handler(job.data, { jobId: job.id, attempt: job.retryCount + 1, log });
         this.metrics?.jobsCompleted.inc({ queue: def.name, outcome: 'completed' });
       } catch (err) {
         const final = job.retryCount >= job.retryLimit;
@@ -111,7 +108,6 @@ export class JobQueue {
         log.warn({ err, final }, final ? 'job failed for good' : 'job failed, will retry');
         throw err;
       } finally {
-        this.#active.delete(running);
         end?.();
       }
     }
