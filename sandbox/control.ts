@@ -2,7 +2,6 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { ProviderEmulator, SandboxContext } from './context.ts';
 import type { FaultSpec, Provider } from './faults.ts';
-import { SettingsPatch } from './server.ts';
 
 /**
  * The control API under /__sandbox: switch faults on and off, read or reset the emulators' state,
@@ -35,6 +34,16 @@ const FaultBody = z.intersection(
   z.object({ provider, operation: z.string().min(1).default('*'), count }),
   FaultRequest,
 );
+
+const SettingsPatch = z
+  .object({
+    paypalWebhookUrl: z.string().url().nullable(),
+    binanceWebhookUrl: z.string().url().nullable(),
+    binanceTimestampWindowMs: z.number().int().min(0),
+    googleAccessTokenTtlSeconds: z.number().int().min(1),
+  })
+  .partial()
+  .strict();
 
 export function badRequest(reply: FastifyReply, error: z.ZodError) {
   return reply.status(400).send({ error: 'invalid_request', issues: z.treeifyError(error) });

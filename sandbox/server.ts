@@ -2,7 +2,6 @@ import formbody from '@fastify/formbody';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { z } from 'zod';
 import { BinanceEmulator } from './binance/emulator.ts';
 import type { ProviderEmulator, SandboxContext, SandboxSettings } from './context.ts';
 import { registerControlRoutes } from './control.ts';
@@ -123,13 +122,3 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     },
   };
 }
-
-export const SettingsPatch = z
-  .object({
-    paypalWebhookUrl: z.string().url().nullable(),
-    binanceWebhookUrl: z.string().url().nullable(),
-    binanceTimestampWindowMs: z.number().int().min(0),
-    googleAccessTokenTtlSeconds: z.number().int().min(1),
-  })
-  .partial()
-  .strict();
