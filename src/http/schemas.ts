@@ -78,7 +78,7 @@ export const Event = z
     sendUpdates: z.enum(['all', 'externalOnly', 'none']),
     price: z.object({ currency: z.string(), amount: z.string().describe('Decimal string, e.g. "1.00".') }),
     google: z.object({ eventId: z.string(), htmlLink: z.string().nullable() }),
-    pendingUntil: z.string().describe('Unpaid after this instant, the event expires.'),
+    pendingUntil: z.string().describe('The payment deadline fixed at creation (now + PAYMENT_TTL_MINUTES). Moving unpaid events to `expired` after it is coming with payments; until then they stay `pending_payment`.'),
     failureReason: z.string().nullable(),
     createdAt: z.string(),
     updatedAt: z.string(),

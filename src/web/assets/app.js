@@ -34,7 +34,7 @@ const STATE_LABEL = {
   pending_payment: 'Waiting for payment',
   paid: 'Paid — adding to Google Calendar',
   confirmed: 'On your Google Calendar',
-  failed: 'Failed — money returned',
+  failed: 'Failed — not added to your calendar',
   expired: 'Expired unpaid',
   cancelled: 'Cancelled',
 };
