@@ -44,6 +44,9 @@ function loadVectors(): Vector[] {
     });
 }
 
+/** A clock that reads the vector's own transmission time plus a few seconds of network. */
+const receivedAt = (v: { headers: Record<string, string> }) => Date.parse(v.headers['paypal-transmission-time']!) + 5_000;
+
 const reasonOf = (fn: () => unknown): string => {
   try {
     fn();
@@ -59,9 +62,9 @@ describe('PayPal webhook signature: official signed vectors', { skip: specsSkip(
 
   it('has all nine vectors', () => assert.equal(vectors.length, 9));
 
-  it('accepts every real PayPal-signed delivery (replay check off: the vectors are old)', () => {
+  it('accepts every real PayPal-signed delivery, received on a clock set to its transmission time', () => {
     for (const v of vectors) {
-      const out = verifyPaypalWebhookSignature({ rawBody: v.body, headers: v.headers, webhookId: v.webhookId, certificatePem: v.certPem, toleranceSeconds: null });
+      const out = verifyPaypalWebhookSignature({ rawBody: v.body, headers: v.headers, webhookId: v.webhookId, certificatePem: v.certPem, receivedAt: receivedAt(v) });
       assert.equal(out.transmission.transmissionId, v.headers['paypal-transmission-id'], v.name);
       assert.ok(out.event && typeof out.event === 'object', v.name);
     }
@@ -86,7 +89,7 @@ describe('PayPal webhook signature: official signed vectors', { skip: specsSkip(
       const changed = Buffer.from(v.body);
       const at = Math.floor(changed.length / 2);
       changed.writeUInt8(changed.readUInt8(at) ^ 0x01, at);
-      const base = { headers: v.headers, webhookId: v.webhookId, certificatePem: v.certPem, toleranceSeconds: null };
+      const base = { headers: v.headers, webhookId: v.webhookId, certificatePem: v.certPem, receivedAt: receivedAt(v) };
       assert.equal(reasonOf(() => verifyPaypalWebhookSignature({ ...base, rawBody: changed })), 'signature_mismatch', v.name);
       const reserialised = JSON.stringify(JSON.parse(v.body.toString('utf8')), null, 2);
       assert.equal(reasonOf(() => verifyPaypalWebhookSignature({ ...base, rawBody: reserialised })), 'signature_mismatch', v.name);
@@ -97,7 +100,7 @@ describe('PayPal webhook signature: official signed vectors', { skip: specsSkip(
   it('names the likely mistake in the message', () => {
     const v = vectors[0]!;
     try {
-      verifyPaypalWebhookSignature({ rawBody: `${v.body.toString()} `, headers: v.headers, webhookId: 'WRONG', certificatePem: v.certPem, toleranceSeconds: null });
+      verifyPaypalWebhookSignature({ rawBody: `${v.body.toString()} `, headers: v.headers, webhookId: 'WRONG', certificatePem: v.certPem, receivedAt: receivedAt(v) });
       assert.fail('should fail');
     } catch (err) {
       assert.match((err as Error).message, /raw request bytes/);
@@ -114,10 +117,18 @@ describe('PayPal webhook signature: official signed vectors', { skip: specsSkip(
     assert.equal(reasonOf(() => verifyPaypalWebhookSignature({ ...base, receivedAt: sentAt - 301_000 })), 'timestamp_outside_tolerance');
     assert.equal(reasonOf(() => verifyPaypalWebhookSignature({ ...base })), 'timestamp_outside_tolerance'); // real clock: years later
     const { 'paypal-transmission-sig': _sig, ...noSig } = v.headers;
-    assert.equal(reasonOf(() => verifyPaypalWebhookSignature({ ...base, headers: noSig, toleranceSeconds: null })), 'missing_header');
-    assert.equal(reasonOf(() => verifyPaypalWebhookSignature({ ...base, headers: { ...v.headers, 'paypal-auth-algo': 'SHA1withRSA' }, toleranceSeconds: null })), 'unsupported_algorithm');
-    assert.equal(reasonOf(() => verifyPaypalWebhookSignature({ ...base, headers: { ...v.headers, 'paypal-transmission-time': 'yesterday' }, toleranceSeconds: null })), 'timestamp_invalid');
-    assert.equal(reasonOf(() => verifyPaypalWebhookSignature({ ...base, certificatePem: 'not a cert', toleranceSeconds: null })), 'certificate_unusable');
+    assert.equal(reasonOf(() => verifyPaypalWebhookSignature({ ...base, headers: noSig, receivedAt: sentAt })), 'missing_header');
+    assert.equal(reasonOf(() => verifyPaypalWebhookSignature({ ...base, headers: { ...v.headers, 'paypal-auth-algo': 'SHA1withRSA' }, receivedAt: sentAt })), 'unsupported_algorithm');
+    assert.equal(reasonOf(() => verifyPaypalWebhookSignature({ ...base, headers: { ...v.headers, 'paypal-transmission-time': 'yesterday' }, receivedAt: sentAt })), 'timestamp_invalid');
+    assert.equal(reasonOf(() => verifyPaypalWebhookSignature({ ...base, certificatePem: 'not a cert', receivedAt: sentAt })), 'certificate_unusable');
+  });
+
+  it('has no switch that turns the replay check off', () => {
+    const v = vectors[0]!;
+    const base = { rawBody: v.body, headers: v.headers, webhookId: v.webhookId, certificatePem: v.certPem };
+    for (const toleranceSeconds of [null, 0, -1, Number.POSITIVE_INFINITY, Number.NaN]) {
+      assert.throws(() => verifyPaypalWebhookSignature({ ...base, toleranceSeconds: toleranceSeconds as number }), TypeError, String(toleranceSeconds));
+    }
   });
 });
 

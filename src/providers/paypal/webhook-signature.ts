@@ -46,10 +46,13 @@ export interface VerifyPaypalWebhookInput {
   webhookId: string;
   /** PEM of the certificate served at PAYPAL-CERT-URL. */
   certificatePem: string;
-  /** When the request arrived (ms since epoch); defaults to Date.now(). */
+  /** When the request arrived (ms since epoch); defaults to Date.now(). Tests of old deliveries inject it. */
   receivedAt?: number;
-  /** Accepted clock difference in seconds; `null` turns the replay check off (old test vectors). */
-  toleranceSeconds?: number | null;
+  /**
+   * Accepted clock difference in seconds. There is no value that switches the replay check off:
+   * a verifier that can be told to skip it will, one day, be told so in production.
+   */
+  toleranceSeconds?: number;
 }
 
 export interface VerifiedPaypalWebhook {
@@ -139,14 +142,15 @@ export function verifyPaypalWebhookSignature(input: VerifyPaypalWebhookInput): V
   if (t.authAlgo !== 'SHA256withRSA') fail('unsupported_algorithm', `PAYPAL-AUTH-ALGO is ${t.authAlgo}; only SHA256withRSA is supported.`);
 
   const tolerance = input.toleranceSeconds === undefined ? DEFAULT_TOLERANCE_SECONDS : input.toleranceSeconds;
+  if (!Number.isFinite(tolerance) || tolerance <= 0) {
+    throw new TypeError(`toleranceSeconds must be a positive number of seconds, not ${String(tolerance)}: the replay check cannot be switched off`);
+  }
   const sentAt = parseTransmissionTime(t.transmissionTime);
   if (sentAt === null) fail('timestamp_invalid', `PAYPAL-TRANSMISSION-TIME ${JSON.stringify(t.transmissionTime)} is not an RFC 3339 time.`);
-  if (tolerance !== null) {
-    const now = input.receivedAt ?? Date.now();
-    const skew = Math.abs(now - sentAt) / 1000;
-    if (skew > tolerance) {
-      fail('timestamp_outside_tolerance', `PAYPAL-TRANSMISSION-TIME ${t.transmissionTime} is ${Math.round(skew)} s away from now (tolerance ${tolerance} s): a replayed delivery, or a wrong clock.`);
-    }
+  const now = input.receivedAt ?? Date.now();
+  const skew = Math.abs(now - sentAt) / 1000;
+  if (skew > tolerance) {
+    fail('timestamp_outside_tolerance', `PAYPAL-TRANSMISSION-TIME ${t.transmissionTime} is ${Math.round(skew)} s away from now (tolerance ${tolerance} s): a replayed delivery, or a wrong clock.`);
   }
 
   let publicKey;
