@@ -49,8 +49,10 @@ export type EventTimeErrorCode =
   | 'invalid_recurrence'
   /** A recurrence feature we (or Google) do not accept: DTSTART lines, sub-hourly rules, … */
   | 'unsupported_recurrence'
-  /** More lines, longer lines or more values than the limits. */
+  /** More lines, longer lines, or a COUNT or INTERVAL over the limits. */
   | 'recurrence_too_large'
+  /** A rule too costly to expand (too many BYxxx values for its frequency). */
+  | 'recurrence_too_complex'
   /** The recurrence excludes every occurrence, so the event would never happen. */
   | 'no_occurrences';
 
