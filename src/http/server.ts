@@ -17,7 +17,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { AppError } from '../errors.ts';
-import { errorHandler, problem, sendProblem } from './problem.ts';
+import { clientErrorHandler, errorHandler, problem, sendProblem } from './problem.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -50,13 +50,20 @@ export async function createServer(opts: ServerOptions): Promise<App> {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     bodyLimit: 256 * 1024,
+    // Every error is a problem document, also those Fastify answers before any route or hook
+    // (a URL it cannot decode) and those Node answers before Fastify (framing, oversized headers).
+    frameworkErrors: (error, req, reply) => {
+      reply.header('x-request-id', req.id);
+      return errorHandler(error, req, reply);
+    },
+    clientErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((req, reply) =>
-    sendProblem(reply, problem('not_found', `No route for ${req.method} ${req.url.split('?')[0]}`, String(req.id))),
+    sendProblem(reply, problem('route_not_found', `No route for ${req.method} ${req.url.split('?')[0]}`, String(req.id))),
   );
 
   app.addHook('onRequest', async (req, reply) => {

@@ -244,7 +244,7 @@ describe('recurrence validation', () => {
   it('refuses DTSTART and DTEND lines', () => {
     const err = refused(timed(['RRULE:FREQ=DAILY', 'DTSTART;TZID=America/New_York:20260302T090000']), 'unsupported_recurrence', /DTSTART lines are not allowed/);
     assert.equal(err.pointer, '/recurrence/1');
-    assert.deepEqual(err.details?.['errors'], [{ path: 'recurrence/1', message: err.message }]);
+    assert.deepEqual(err.details?.['errors'], [{ path: 'recurrence/1', message: err.message, code: 'unsupported_recurrence' }]);
     refused(timed(['DTEND:20260302T100000Z']), 'unsupported_recurrence');
   });
 
