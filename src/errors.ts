@@ -43,6 +43,7 @@ export const PROBLEM_CODES = {
   unsupported_media_type: { kind: 'invalid_request', status: 415, doc: 'The Content-Type is not one this endpoint reads (application/json).' },
   headers_too_large: { kind: 'invalid_request', status: 431, doc: 'The request headers are over the server limit (16 KiB).' },
   route_not_found: { kind: 'not_found', status: 404, doc: 'No route for this method and path.' },
+  shutting_down: { kind: 'provider_unavailable', status: 503, doc: 'The server is shutting down; retry.' },
   // Codes of one field inside validation_failed's errors[].
   required: { kind: 'invalid_request', status: 400, doc: 'A required field is missing.' },
   invalid_type: { kind: 'invalid_request', status: 400, doc: 'A field has the wrong JSON type (a string where a number is expected, …).' },

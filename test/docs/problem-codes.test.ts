@@ -83,6 +83,41 @@ async function timedOut(): Promise<Seen> {
   }
 }
 
+/**
+ * A request that completes while the server closes: its connection was busy (headers half sent)
+ * when the close began, so it was not reaped as idle.
+ */
+async function duringShutdown(): Promise<Seen> {
+  const server = await createServer({ log: await silentLogger(), metrics: createMetrics(), trustProxy: false, publicBaseUrl: 'http://127.0.0.1', cookieSecret: 'x'.repeat(32) });
+  let closing: Promise<void> | undefined;
+  let closeStarted!: () => void;
+  const started = new Promise<void>((r) => (closeStarted = r));
+  server.get('/slow', async () => {
+    closing = server.close();
+    closeStarted();
+    await new Promise((r) => setTimeout(r, 300));
+    return { ok: true };
+  });
+  await server.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = server.server.address() as { port: number };
+  const late = connect(port, '127.0.0.1');
+  const text = new Promise<string>((resolve, reject) => {
+    let got = '';
+    late.on('data', (c) => (got += String(c)));
+    late.on('error', reject);
+    late.on('close', () => resolve(got));
+  });
+  late.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
+  await new Promise((r) => setTimeout(r, 50));
+  const slow = fetch(`http://127.0.0.1:${port}/slow`);
+  await started;
+  late.write('\r\n');
+  const answer = await text;
+  await slow;
+  await closing;
+  return { status: Number(answer.split(' ')[1]), body: JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) };
+}
+
 /** One request per code; each must answer a problem carrying that code. */
 const PRODUCERS: Record<ProblemCode, (ctx: Ctx) => Promise<Seen>> = {
   validation_failed: (ctx) => preview(ctx, {}),
@@ -94,6 +129,7 @@ const PRODUCERS: Record<ProblemCode, (ctx: Ctx) => Promise<Seen>> = {
   unsupported_media_type: (ctx) => send(ctx, '/api/v1/recurrence/preview', { method: 'POST', headers: { 'content-type': 'application/xml' }, body: '<a/>' }),
   headers_too_large: (ctx) => raw(ctx, `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`),
   route_not_found: (ctx) => send(ctx, '/api/v1/nope'),
+  shutting_down: () => duringShutdown(),
   required: (ctx) => preview(ctx, { timeZone: 'UTC' }),
   invalid_type: (ctx) => preview(ctx, { ...at, count: 'ten' }),
   unrecognized_field: (ctx) => preview(ctx, { ...at, colour: 'blue' }),
