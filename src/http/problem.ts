@@ -7,7 +7,7 @@ import { EventTimeError } from '../domain/event-time.ts';
 import { AppError, ERROR_KINDS, isProblemCode, PROBLEM_CODES, type ErrorKind, type ProblemCode } from '../errors.ts';
 
 const FieldError = z.object({
-  path: z.string().describe('Where: `body/start`, `body/recurrence/1`, `querystring/cursor`.'),
+  path: z.string().describe('Where: `body/start`, `body/recurrence/1`, `params/id`.'),
   message: z.string(),
   code: z.string().describe('What is wrong with this field, e.g. required, invalid_format (see Troubleshooting).'),
 });
