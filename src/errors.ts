@@ -17,7 +17,88 @@ export const ERROR_KINDS = {
 
 export type ErrorKind = keyof typeof ERROR_KINDS;
 
+interface ProblemCodeEntry {
+  /** The error kind: the problem's `type`, `title` and `kind`. */
+  kind: ErrorKind;
+  /** The HTTP status when the code answers a request (field codes: the status of `validation_failed`). */
+  status: number;
+  /** One line for people: what happened. docs/troubleshooting.md explains cause and fix. */
+  doc: string;
+}
+
+/**
+ * Every `code` a problem document, or one of its `errors[]`, can carry: the one registry. To add
+ * a code, add a line here and a row under "Problem codes" in docs/troubleshooting.md, and make
+ * some request produce it in test/docs/problem-codes.test.ts (the test checks all three agree).
+ * Codes are stable: clients branch on them, so a code is never renamed or reused.
+ */
+export const PROBLEM_CODES = {
+  // The request itself could not be read.
+  validation_failed: { kind: 'invalid_request', status: 400, doc: 'The request does not match the schema; errors[] names each field and its own code.' },
+  malformed_json: { kind: 'invalid_request', status: 400, doc: 'The body is not valid JSON, or is empty while Content-Type says JSON.' },
+  malformed_url: { kind: 'invalid_request', status: 400, doc: 'The URL cannot be decoded (a stray % such as /api/v1/events/%ZZ).' },
+  malformed_request: { kind: 'invalid_request', status: 400, doc: 'The HTTP framing is broken: a bad Content-Length, broken chunked encoding, an invalid header.' },
+  request_timeout: { kind: 'invalid_request', status: 408, doc: 'The request headers or body did not arrive in time.' },
+  body_too_large: { kind: 'invalid_request', status: 413, doc: 'The body is over the 256 KiB limit.' },
+  unsupported_media_type: { kind: 'invalid_request', status: 415, doc: 'The Content-Type is not one this endpoint reads (application/json).' },
+  headers_too_large: { kind: 'invalid_request', status: 431, doc: 'The request headers are over the server limit (16 KiB).' },
+  route_not_found: { kind: 'not_found', status: 404, doc: 'No route for this method and path.' },
+  shutting_down: { kind: 'provider_unavailable', status: 503, doc: 'The server is shutting down; retry.' },
+  // Codes of one field inside validation_failed's errors[].
+  required: { kind: 'invalid_request', status: 400, doc: 'A required field is missing.' },
+  invalid_type: { kind: 'invalid_request', status: 400, doc: 'A field has the wrong JSON type (a string where a number is expected, …).' },
+  unrecognized_field: { kind: 'invalid_request', status: 400, doc: 'A field the endpoint does not know (often a typo).' },
+  invalid_length: { kind: 'invalid_request', status: 400, doc: 'A string or list is shorter or longer than allowed.' },
+  invalid_value: { kind: 'invalid_request', status: 400, doc: 'A value outside the allowed set (e.g. sendUpdates).' },
+  invalid_character: { kind: 'invalid_request', status: 400, doc: 'A text contains a NUL character (\u0000), which cannot be stored.' },
+  // Event times and recurrence (also used as field codes: invalid_format, out_of_range).
+  invalid_time_zone: { kind: 'invalid_request', status: 400, doc: 'Not a known IANA time zone name.' },
+  invalid_format: { kind: 'invalid_request', status: 400, doc: 'A value not in its documented format (dates, times, e-mail addresses, ids).' },
+  invalid_date: { kind: 'invalid_request', status: 400, doc: 'Not a real date or time (2026-02-30, 24:10).' },
+  out_of_range: { kind: 'invalid_request', status: 400, doc: 'A number or year outside its range.' },
+  nonexistent_local_time: { kind: 'invalid_request', status: 400, doc: 'The local time falls in a DST gap of the zone.' },
+  end_not_after_start: { kind: 'invalid_request', status: 400, doc: 'end is not after start.' },
+  too_long: { kind: 'invalid_request', status: 400, doc: 'The event lasts more than 31 days.' },
+  invalid_recurrence: { kind: 'invalid_request', status: 400, doc: 'A recurrence line that cannot be parsed, or a value out of range.' },
+  unsupported_recurrence: { kind: 'invalid_request', status: 400, doc: 'A recurrence feature LeadsCalendar does not accept (DTSTART lines, sub-hourly rules, …).' },
+  recurrence_too_large: { kind: 'invalid_request', status: 400, doc: 'COUNT or INTERVAL over 10000 (too many or too long lines are validation_failed).' },
+  recurrence_too_complex: { kind: 'invalid_request', status: 400, doc: 'A rule too costly to expand.' },
+  no_occurrences: { kind: 'invalid_request', status: 400, doc: 'The exclusions remove every occurrence.' },
+  // The default code of each kind, for errors that carry no code of their own.
+  invalid_request: { kind: 'invalid_request', status: 400, doc: 'A provider refused the request as invalid.' },
+  unauthorized: { kind: 'unauthorized', status: 401, doc: 'Not signed in, or the Google connection needs reconnecting.' },
+  forbidden: { kind: 'forbidden', status: 403, doc: 'A missing CSRF token, or a permission Google refused.' },
+  not_found: { kind: 'not_found', status: 404, doc: 'The resource does not exist or is not yours.' },
+  conflict: { kind: 'conflict', status: 409, doc: 'The resource is in a state that does not allow the operation.' },
+  rate_limited: { kind: 'rate_limited', status: 429, doc: 'Too many requests; retry after Retry-After seconds.' },
+  provider_unavailable: { kind: 'provider_unavailable', status: 503, doc: 'A provider (Google) did not answer or failed.' },
+  internal: { kind: 'internal', status: 500, doc: 'An unexpected error on our side.' },
+} as const satisfies Record<string, ProblemCodeEntry>;
+
+export type ProblemCode = keyof typeof PROBLEM_CODES;
+
+/**
+ * The code of an error that names none. `declined` and `signature_invalid` have none yet: no
+ * endpoint answers them; the payment work gives each its own codes.
+ */
+export const DEFAULT_CODES: { readonly [K in ErrorKind]?: ProblemCode } = {
+  invalid_request: 'invalid_request',
+  unauthorized: 'unauthorized',
+  forbidden: 'forbidden',
+  not_found: 'not_found',
+  conflict: 'conflict',
+  rate_limited: 'rate_limited',
+  provider_unavailable: 'provider_unavailable',
+  internal: 'internal',
+};
+
+export function isProblemCode(code: unknown): code is ProblemCode {
+  return typeof code === 'string' && Object.hasOwn(PROBLEM_CODES, code);
+}
+
 export interface AppErrorOptions {
+  /** The problem code clients see (see {@link PROBLEM_CODES}); by default the kind's. */
+  code?: ProblemCode;
   /** Which provider answered, when the error comes from one. */
   provider?: 'google' | 'paypal' | 'binance';
   /** The provider's HTTP status. */
@@ -39,6 +120,8 @@ export class AppError extends Error {
   readonly debugId: string | undefined;
   readonly retryAfterMs: number | undefined;
   readonly details: Record<string, unknown> | undefined;
+  /** The problem code, or undefined for a kind that has no default code (see {@link DEFAULT_CODES}). */
+  readonly code: ProblemCode | undefined;
 
   constructor(
     readonly kind: ErrorKind,
@@ -53,6 +136,7 @@ export class AppError extends Error {
     this.debugId = opts.debugId;
     this.retryAfterMs = opts.retryAfterMs;
     this.details = opts.details;
+    this.code = opts.code ?? DEFAULT_CODES[kind];
   }
 
   get retryable(): boolean {

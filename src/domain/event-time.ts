@@ -49,28 +49,31 @@ export type EventTimeErrorCode =
   | 'invalid_recurrence'
   /** A recurrence feature we (or Google) do not accept: DTSTART lines, sub-hourly rules, … */
   | 'unsupported_recurrence'
-  /** More lines, longer lines or more values than the limits. */
+  /** More lines, longer lines, or a COUNT or INTERVAL over the limits. */
   | 'recurrence_too_large'
+  /** A rule too costly to expand (too many BYxxx values for its frequency). */
+  | 'recurrence_too_complex'
   /** The recurrence excludes every occurrence, so the event would never happen. */
   | 'no_occurrences';
 
 /**
  * A refused event time. It is an `invalid_request` AppError, so the HTTP error handler answers it
- * as a 400 problem with `errors: [{ path, message }]` and `code`; `path` is the field's JSON
+ * as a 400 problem with `code` and `errors: [{ path, message, code }]`; `path` is the field's JSON
  * pointer without the leading slash (`start`, `recurrence/2`). Use {@link withPathPrefix} to say
  * where the fields came from (`body`, `querystring`), as the schema validation errors do.
  */
 export class EventTimeError extends AppError {
   constructor(
     readonly field: EventTimeField,
-    readonly code: EventTimeErrorCode,
+    override readonly code: EventTimeErrorCode,
     message: string,
     /** JSON pointer of the offending value inside the event input, e.g. `/recurrence/2`. */
     readonly pointer: string = `/${field}`,
     pathPrefix = '',
   ) {
     super('invalid_request', message, {
-      details: { code, errors: [{ path: `${pathPrefix}${pointer}`.replace(/^\//, ''), message }] },
+      code,
+      details: { errors: [{ path: `${pathPrefix}${pointer}`.replace(/^\//, ''), message, code }] },
     });
     this.name = 'EventTimeError';
   }

@@ -43,11 +43,16 @@
  *   its instant (so both "09:00 New York" and "14:00Z" remove the 09:00 EST occurrence).
  * - Each occurrence lasts as long as the event: the same elapsed time for timed events (RFC 5545
  *   §3.8.5.3 for DTEND), the same number of days for all-day events, which expand by date.
- * - Work is bounded: expansion stops {@link EXPANSION_HORIZON_YEARS} years after the start, after
- *   {@link MAX_SCANNED_OCCURRENCES} generated dates and after {@link MAX_RULE_PERIODS} iteration
- *   periods per rule. A pathological rule set (an EXRULE that removes everything, a rule that can
- *   never match such as FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30) then yields fewer occurrences (only
- *   those known to be right) instead of keeping the CPU busy.
+ * - Work is bounded, because anyone may ask for a preview and the expansion runs on the request
+ *   thread: repeated BYxxx values are dropped (`BYMONTH=2,2,2` is `BYMONTH=2`); a rule whose
+ *   every period costs more than {@link MAX_PERIOD_COST} work units is refused
+ *   (`recurrence_too_complex`); expansion stops {@link EXPANSION_HORIZON_YEARS} years after the
+ *   start, after {@link MAX_SCANNED_OCCURRENCES} generated dates per rule, and when the
+ *   expansion's {@link EXPANSION_WORK_BUDGET} (shared by its rules, counted inside rrule's loop)
+ *   is spent. A pathological rule set (an EXRULE that removes everything, a rule that can never
+ *   match such as FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30) then yields fewer occurrences (only those
+ *   known to be right) instead of keeping the CPU busy. The budget is counted in work, not time,
+ *   so the same input always gives the same answer.
  */
 import rrulePkg from 'rrule';
 import type { Options as RRuleOptions, RRule as RRuleType } from 'rrule';
@@ -88,8 +93,45 @@ export const MAX_FIRST_OCCURRENCES = 1000;
 export const EXPANSION_HORIZON_YEARS = 200;
 /** Most dates one rule generates during an expansion. */
 export const MAX_SCANNED_OCCURRENCES = 10_000;
-/** Most rrule iteration periods (days for DAILY, weeks for WEEKLY, …) one rule may use. */
-export const MAX_RULE_PERIODS = 20_000;
+/**
+ * Most work units (see {@link costPerPeriod}; about a nanosecond each on a 2020s server core) one
+ * rule may cost per period of its frequency; a rule above it is refused as
+ * `recurrence_too_complex`. 5 ms per period leaves every calendar-like rule well inside.
+ */
+export const MAX_PERIOD_COST = 5_000_000;
+/**
+ * Work units one expansion (all its rules together) may spend, about 20 ms of CPU, so that no
+ * request waits long and nothing else stalls behind it. When it runs out the expansion keeps only
+ * the occurrences it knows to be right.
+ */
+export const EXPANSION_WORK_BUDGET = 20_000_000;
+
+type Freq = RecurrenceRule['freq'];
+/** Days rrule lays out, and tests against every BYxxx value, in one period of each frequency. */
+const DAYS_PER_PERIOD: Record<Freq, number> = { YEARLY: 366, MONTHLY: 31, WEEKLY: 7, DAILY: 1, HOURLY: 1 };
+/** The shortest length of one period, to know how far a series stopped mid-way is complete. */
+const MIN_PERIOD_MS: Record<Freq, number> = { YEARLY: 365 * DAY_MS, MONTHLY: 28 * DAY_MS, WEEKLY: 7 * DAY_MS, DAILY: DAY_MS, HOURLY: DAY_MS / 24 };
+const PERIOD_NAMES: Record<Freq, string> = { YEARLY: 'year', MONTHLY: 'month', WEEKLY: 'week', DAILY: 'day', HOURLY: 'hour' };
+/** rrule's fixed cost of a period (rebuilding its masks, moving the counter), in work units. */
+const PERIOD_OVERHEAD = 10_000;
+/** Laying out and filtering one day, without the BYxxx comparisons. */
+const DAY_COST = 400;
+/** rrule making one date (a Date, its zone wrapper) and our callback taking it. */
+const DATE_COST = 1_500;
+
+/**
+ * The work rrule does for one period of a rule, in units of about a nanosecond (measured with
+ * rules that never match): it tests every day of the period against each BYxxx value, combines
+ * the days left with each time of day into dates, and for BYSETPOS walks the days again for each
+ * position. Counting every day as kept makes it an upper bound.
+ */
+function costPerPeriod(freq: Freq, parts: ReadonlyMap<string, string>): number {
+  const n = (key: string) => (parts.has(key) ? list(parts.get(key)!).length : 0);
+  const days = DAYS_PER_PERIOD[freq];
+  const filters = n('BYMONTH') + n('BYWEEKNO') + n('BYDAY') + n('BYMONTHDAY') + n('BYYEARDAY');
+  const times = freq === 'HOURLY' ? Math.max(1, n('BYMINUTE')) : Math.max(1, n('BYHOUR')) * Math.max(1, n('BYMINUTE'));
+  return PERIOD_OVERHEAD + days * (DAY_COST + 5 * filters) + days * times * 50 + n('BYSETPOS') * (days + times) * 5;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Parsed form
@@ -108,6 +150,8 @@ export interface RecurrenceRule {
   until?: RecurrenceDateValue;
   /** rrule options from the validated rule, without dtstart, until and count. */
   options: Partial<RRuleOptions>;
+  /** Work units rrule spends on one period of the rule (see {@link costPerPeriod}). */
+  periodCost: number;
 }
 
 /** Validated recurrence lines of one event. */
@@ -129,7 +173,7 @@ const WEEKDAYS = ['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'];
 
 class LineError extends Error {
   constructor(
-    readonly code: 'invalid_recurrence' | 'unsupported_recurrence',
+    readonly code: 'invalid_recurrence' | 'unsupported_recurrence' | 'recurrence_too_large' | 'recurrence_too_complex',
     message: string,
   ) {
     super(message);
@@ -244,8 +288,8 @@ const intList =
 const RULE_PARTS: Record<string, PartCheck> = {
   FREQ: (v) => (/^(SECONDLY|MINUTELY|HOURLY|DAILY|WEEKLY|MONTHLY|YEARLY)$/.test(v) ? undefined : `"${v}" is not a frequency (DAILY, WEEKLY, MONTHLY, YEARLY, HOURLY)`),
   UNTIL: (v) => (/^\d{8}(T\d{6}Z?)?$/.test(v) ? undefined : `"${v}" is not a date (20261231) or date-time (20261231T235959Z)`),
-  COUNT: (v) => (/^\d{1,6}$/.test(v) && Number(v) >= 1 && Number(v) <= MAX_RULE_NUMBER ? undefined : `must be a whole number from 1 to ${MAX_RULE_NUMBER}`),
-  INTERVAL: (v) => (/^\d{1,6}$/.test(v) && Number(v) >= 1 && Number(v) <= MAX_RULE_NUMBER ? undefined : `must be a whole number from 1 to ${MAX_RULE_NUMBER}`),
+  COUNT: (v) => (/^\d+$/.test(v) && Number(v) >= 1 ? undefined : `must be a whole number from 1 to ${MAX_RULE_NUMBER}`),
+  INTERVAL: (v) => (/^\d+$/.test(v) && Number(v) >= 1 ? undefined : `must be a whole number from 1 to ${MAX_RULE_NUMBER}`),
   BYSECOND: intList(0, 60, false),
   BYMINUTE: intList(0, 59, false),
   BYHOUR: intList(0, 23, false),
@@ -280,7 +324,12 @@ function parseRule(value: string, allDay: boolean): { rule: RecurrenceRule; norm
     if (val === '') throw new LineError('invalid_recurrence', `${key} has no value.`);
     const problem = check(val);
     if (problem) throw new LineError('invalid_recurrence', `${key}: ${problem}.`);
-    parts.set(key, val);
+    if ((key === 'COUNT' || key === 'INTERVAL') && Number(val) > MAX_RULE_NUMBER) {
+      throw new LineError('recurrence_too_large', `${key}=${val} is over the limit of ${MAX_RULE_NUMBER}.`);
+    }
+    // Repeated values change nothing but rrule tests each one for every day it scans
+    // (BYMONTH=2,2,2,… made one line cost seconds), so only distinct values are kept.
+    parts.set(key, key.startsWith('BY') ? [...new Set(list(val))].join(',') : val);
   }
   const freq = parts.get('FREQ');
   if (!freq) throw new LineError('invalid_recurrence', 'FREQ is required, e.g. "FREQ=WEEKLY".');
@@ -313,11 +362,18 @@ function parseRule(value: string, allDay: boolean): { rule: RecurrenceRule; norm
       throw new LineError('invalid_recurrence', 'UNTIL of an all-day event must be a date (20261231) or a UTC date-time.');
     }
   }
+  const periodCost = costPerPeriod(freq as Freq, parts);
+  if (periodCost > MAX_PERIOD_COST) {
+    throw new LineError(
+      'recurrence_too_complex',
+      `this rule makes about ${periodCost} checks for every ${PERIOD_NAMES[freq as Freq]} (the limit is ${MAX_PERIOD_COST}); use fewer BYxxx values or a shorter FREQ.`,
+    );
+  }
   const normalized = [...parts].map(([k, v]) => `${k}=${v}`).join(';');
   const forRrule = [...parts].filter(([k]) => k !== 'UNTIL' && k !== 'COUNT').map(([k, v]) => `${k}=${v}`).join(';');
   const options = RRule.parseString(forRrule);
   const count = parts.has('COUNT') ? Number(parts.get('COUNT')) : undefined;
-  const rule: RecurrenceRule = { freq: freq as RecurrenceRule['freq'], options };
+  const rule: RecurrenceRule = { freq: freq as RecurrenceRule['freq'], options, periodCost };
   if (count !== undefined) rule.count = count;
   if (until !== undefined) rule.until = until;
   return { rule, normalized };
@@ -442,68 +498,131 @@ function buildRule(rule: RecurrenceRule, dtstart: number, horizon: number, s: Se
   return new RRule({ ...rule.options, dtstart: new Date(dtstart), tzid: null, until: new Date(until), count: count ?? null }, true);
 }
 
+/** What is left of an expansion's {@link EXPANSION_WORK_BUDGET}, shared by all its rules. */
+interface Budget {
+  work: number;
+}
+
 /**
- * `rule.all(callback)` with bounded work. rrule checks UNTIL only on dates that match the rule, so
- * a rule that never matches again (FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30) would scan to the year
- * 9999. rrule reads `options.interval` a fixed number of times per period and stops when it is 0;
- * we answer 0 once {@link MAX_RULE_PERIODS} periods are spent. Returns whether the budget ran out.
+ * `rule.all(callback)` with bounded work, stopping at `horizon` (floating ms). rrule checks UNTIL
+ * only on dates that match the rule, so a rule that never matches again
+ * (FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30) would scan to the year 9999. rrule reads
+ * `options.interval` twice per period and stops when it is 0: we answer 0 once the periods reach
+ * the horizon, or once the budget is spent. Returns whether the budget ran out and, then, up to
+ * which local time (inclusive) the dates are known: every date before it was generated.
  */
-function iterateBounded(rule: RRuleType, callback: (d: Date, i: number) => boolean): { exhausted: boolean } {
+function iterateBounded(
+  rule: RRuleType,
+  spec: RecurrenceRule,
+  dtstart: number,
+  horizon: number,
+  budget: Budget,
+  callback: (d: Date, i: number) => boolean,
+): { exhausted: boolean; knownUntil: number } {
   const options = rule.options;
+  const interval = options.interval;
+  const periodMs = interval * MIN_PERIOD_MS[spec.freq];
+  // After p periods rrule's counter is at least p − 2 whole periods past the start (the first
+  // period begins at the start of the year, month or week that holds it).
+  const maxPeriods = Math.ceil((horizon - dtstart) / periodMs) + 2;
   let reads = 0;
+  let stopped = false;
   let exhausted = false;
+  let last = dtstart - 1;
   rule.options = Object.defineProperty({ ...options }, 'interval', {
     get: () => {
-      if (exhausted || ++reads > 2 * MAX_RULE_PERIODS) {
-        exhausted = true;
-        return 0;
-      }
-      return options.interval;
+      if (stopped) return 0;
+      reads++;
+      budget.work -= spec.periodCost / 2;
+      if (budget.work < 0) exhausted = true;
+      stopped = exhausted || reads / 2 > maxPeriods;
+      return stopped ? 0 : interval;
     },
   });
   try {
     rule.all((d, i) => {
-      if (i >= MAX_SCANNED_OCCURRENCES) {
+      budget.work -= DATE_COST;
+      if (i >= MAX_SCANNED_OCCURRENCES || budget.work < 0) {
         exhausted = true;
         return false;
       }
+      last = d.getTime();
       return callback(d, i);
     });
   } finally {
     rule.options = options;
   }
-  return { exhausted };
+  const periods = Math.floor(reads / 2);
+  return { exhausted, knownUntil: Math.max(last, dtstart + Math.max(0, periods - 2) * periodMs - 1) };
+}
+
+interface Expansion {
+  occurrences: Occurrence[];
+  /** False when the work budget ran out before `limit` occurrences or the horizon were reached. */
+  complete: boolean;
 }
 
 /**
  * The first `limit` occurrences of a series, in order. Without recurrence lines, the start alone.
  * See the module comment for the rules.
  */
-function expand(s: SeriesStart, rec: Recurrence | undefined, limit: number): Occurrence[] {
+function expand(s: SeriesStart, rec: Recurrence | undefined, limit: number): Expansion {
   const dtstart = wallToFloatingMs(s.allDay ? { ...s.wall, hour: 0, minute: 0, second: 0 } : s.wall);
   const first = placeLocal(dtstart, s);
-  if (!rec || rec.lines.length === 0) return [first];
+  if (!rec || rec.lines.length === 0) return { occurrences: [first], complete: true };
 
-  const horizonDate = new Date(dtstart);
-  horizonDate.setUTCFullYear(horizonDate.getUTCFullYear() + EXPANSION_HORIZON_YEARS);
-  // Occurrences are known up to this local time; it shrinks when a work budget runs out.
-  let coverageEnd = horizonDate.getTime();
+  const yearsAfterStart = (years: number) => {
+    const d = new Date(dtstart);
+    d.setUTCFullYear(d.getUTCFullYear() + years);
+    return d.getTime();
+  };
+  const horizon = yearsAfterStart(EXPANSION_HORIZON_YEARS);
+  const exdates = rec.exdates.map((v) => placeValue(v, s));
+  const rdates = rec.rdates.map((v) => placeValue(v, s));
+  const budget: Budget = { work: EXPANSION_WORK_BUDGET };
+  // The series is expanded up to a window that grows until it holds `limit` occurrences, so that
+  // an EXRULE is not expanded over centuries nobody asked about; each window costs a quarter of
+  // the next, so the repeats cost at most a third more.
+  for (let years = 1; ; years *= 4) {
+    const window = Math.min(horizon, yearsAfterStart(years));
+    const { occurrences, coverageEnd } = expandWithin({ s, rec, limit, dtstart, first, exdates, rdates, budget }, window);
+    if (occurrences.length === limit) return { occurrences, complete: true };
+    if (coverageEnd < window) return { occurrences, complete: false };
+    if (window === horizon) return { occurrences, complete: true };
+  }
+}
+
+interface ExpansionInput {
+  s: SeriesStart;
+  rec: Recurrence;
+  limit: number;
+  dtstart: number;
+  first: Occurrence;
+  exdates: Occurrence[];
+  rdates: Occurrence[];
+  budget: Budget;
+}
+
+/**
+ * The first `limit` occurrences up to `window` (floating ms, inclusive), and how far they are
+ * known: `window`, or less when the work budget ran out.
+ */
+function expandWithin({ s, rec, limit, dtstart, first, exdates, rdates, budget }: ExpansionInput, window: number): { occurrences: Occurrence[]; coverageEnd: number } {
+  // Occurrences are known up to this local time; it shrinks when the work budget runs out.
+  let coverageEnd = window;
 
   const exLocal = new Set<number>();
   const exInstant = new Set<number>();
-  for (const v of rec.exdates) {
-    const p = placeValue(v, s);
+  for (const p of exdates) {
     exLocal.add(p.local);
     if (!s.allDay) exInstant.add(p.instant.getTime());
   }
   for (const ex of rec.exrules) {
-    let last = dtstart;
-    const { exhausted } = iterateBounded(buildRule(ex, dtstart, coverageEnd, s, ex.count), (d) => {
-      last = d.getTime();
-      exLocal.add(last);
+    const { exhausted, knownUntil } = iterateBounded(buildRule(ex, dtstart, coverageEnd, s, ex.count), ex, dtstart, coverageEnd, budget, (d) => {
+      exLocal.add(d.getTime());
       return true;
     });
-    if (exhausted) coverageEnd = Math.min(coverageEnd, last);
+    if (exhausted) coverageEnd = Math.min(coverageEnd, knownUntil);
   }
   const excluded = (o: Occurrence) => exLocal.has(o.local) || exInstant.has(o.instant.getTime());
 
@@ -516,8 +635,7 @@ function expand(s: SeriesStart, rec: Recurrence | undefined, limit: number): Occ
     let cap = count ?? Infinity;
     let candidates = 0;
     let accepted = 0;
-    let last = dtstart;
-    const { exhausted } = iterateBounded(buildRule(rec.rrule, dtstart, coverageEnd, s), (d, i) => {
+    const { exhausted, knownUntil } = iterateBounded(buildRule(rec.rrule, dtstart, coverageEnd, s), rec.rrule, dtstart, coverageEnd, budget, (d, i) => {
       const local = d.getTime();
       if (local > coverageEnd) return false;
       if (i === 0) {
@@ -526,7 +644,6 @@ function expand(s: SeriesStart, rec: Recurrence | undefined, limit: number): Occ
       }
       if (candidates >= cap) return false;
       candidates++;
-      last = local;
       if (exLocal.has(local)) return candidates < cap; // excluded: no need to place it
       const o = placeLocal(local, s);
       if (!excluded(o)) {
@@ -535,11 +652,10 @@ function expand(s: SeriesStart, rec: Recurrence | undefined, limit: number): Occ
       }
       return accepted < limit && candidates < cap;
     });
-    if (exhausted) coverageEnd = Math.min(coverageEnd, last);
+    if (exhausted) coverageEnd = Math.min(coverageEnd, knownUntil);
   }
   if (!startInRule && !excluded(first)) found.push(first);
-  for (const v of rec.rdates) {
-    const o = placeValue(v, s);
+  for (const o of rdates) {
     if (o.local <= coverageEnd && !excluded(o)) found.push(o);
   }
 
@@ -553,7 +669,7 @@ function expand(s: SeriesStart, rec: Recurrence | undefined, limit: number): Occ
     out.push(o);
     if (out.length === limit) break;
   }
-  return out;
+  return { occurrences: out, coverageEnd };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -581,7 +697,15 @@ export function normalizeSchedule(input: ScheduleInput): Schedule {
   const rec = parseRecurrence(input.recurrence ?? [], { allDay: time.allDay });
   if (rec.lines.length === 0) return { ...time, recurrence: [] };
   const wall = parseWallClock(time.start, time.allDay);
-  if (expand({ wall, zone: time.timeZone, allDay: time.allDay }, rec, 1).length === 0) {
+  const { occurrences, complete } = expand({ wall, zone: time.timeZone, allDay: time.allDay }, rec, 1);
+  if (occurrences.length === 0 && !complete) {
+    throw new EventTimeError(
+      'recurrence',
+      'recurrence_too_complex',
+      'The recurrence excludes the start and its next occurrence could not be found within the work limit; simplify the EXRULE/EXDATE lines.',
+    );
+  }
+  if (occurrences.length === 0) {
     throw new EventTimeError('recurrence', 'no_occurrences', 'The recurrence excludes every occurrence, so the event would never happen.');
   }
   const google = time.allDay
@@ -645,7 +769,7 @@ export function previewOccurrences(input: PreviewInput): OccurrencePreview[] {
   }
   const rec = parseRecurrence(input.recurrence ?? [], { allDay });
   const s: SeriesStart = { wall, zone, allDay };
-  return expand(s, rec, count).map((o) => {
+  return expand(s, rec, count).occurrences.map((o) => {
     const p: OccurrencePreview = { start: isoWithOffset(o.instant, zone), startUtc: isoUtc(o.instant) };
     if (allDay) p.date = formatDate(floatingMsToWall(o.local));
     if (span) {
@@ -680,7 +804,7 @@ export function firstOccurrences(
   const rec = parseRecurrence(event.recurrence ?? [], { allDay: time.allDay });
   const s: SeriesStart = { wall: parseWallClock(time.start, time.allDay), zone: time.timeZone, allDay: time.allDay };
   const span = spanOf(time);
-  return expand(s, rec, n).map((o) => ({ start: o.instant, end: endOf(o, span, s).instant }));
+  return expand(s, rec, n).occurrences.map((o) => ({ start: o.instant, end: endOf(o, span, s).instant }));
 }
 
 /** An occurrence's length: elapsed ms for a timed event, days for an all-day event. */

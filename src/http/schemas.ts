@@ -2,25 +2,32 @@ import { z } from 'zod';
 
 /** The public API's shapes. They validate requests and produce the OpenAPI document. */
 
-const wallClock = z
-  .string()
+/**
+ * A string a request may carry into storage. PostgreSQL text cannot hold NUL (U+0000): refused
+ * here as a 400 (`invalid_character`) instead of a 500 from the database. Every request string
+ * starts from this.
+ */
+export const text = () =>
+  z.string().refine((v) => !v.includes('\u0000'), { message: 'must not contain the NUL character (\\u0000)', params: { code: 'invalid_character' } });
+
+const wallClock = text()
   .regex(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$/, 'must be YYYY-MM-DD (all-day) or YYYY-MM-DDTHH:mm[:ss] local time, without offset');
 
 export const AttendeeSchema = z
   .object({
-    email: z.string().email(),
-    displayName: z.string().max(200).optional(),
+    email: text().email(),
+    displayName: text().max(200).optional(),
     optional: z.boolean().optional(),
   })
   .strict();
 
 const ScheduleFields = {
-  timeZone: z.string().min(1).max(64).describe('IANA time zone, e.g. Europe/London. The web interface sends the browser’s.'),
+  timeZone: text().min(1).max(64).describe('IANA time zone, e.g. Europe/London. The web interface sends the browser’s.'),
   allDay: z.boolean().default(false),
   start: wallClock.describe('Local wall-clock start (YYYY-MM-DDTHH:mm), or the first day (YYYY-MM-DD) of an all-day event.'),
   end: wallClock.describe('Local wall-clock end, or for an all-day event the day after the last day (exclusive).'),
   recurrence: z
-    .array(z.string().max(1000))
+    .array(text().max(1000))
     .max(10)
     .optional()
     .describe('RRULE, EXRULE, RDATE and EXDATE lines, as Google Calendar takes them (no DTSTART).'),
@@ -28,10 +35,10 @@ const ScheduleFields = {
 
 export const CreateEventBody = z
   .object({
-    title: z.string().trim().min(1).max(200),
-    description: z.string().max(4000).optional(),
-    location: z.string().max(500).optional(),
-    calendarId: z.string().min(1).max(300).default('primary').describe('One of your own calendars (GET /api/v1/calendars).'),
+    title: text().trim().min(1).max(200),
+    description: text().max(4000).optional(),
+    location: text().max(500).optional(),
+    calendarId: text().min(1).max(300).default('primary').describe('One of your own calendars (GET /api/v1/calendars).'),
     ...ScheduleFields,
     attendees: z.array(AttendeeSchema).max(50).optional(),
     sendUpdates: z.enum(['all', 'externalOnly', 'none']).optional().describe('Who Google emails about the event; default from the server configuration.'),
@@ -40,7 +47,7 @@ export const CreateEventBody = z
   .meta({ id: 'CreateEvent' });
 
 export const AvailabilityBody = z
-  .object({ calendarId: z.string().min(1).max(300).default('primary'), ...ScheduleFields })
+  .object({ calendarId: text().min(1).max(300).default('primary'), ...ScheduleFields })
   .strict()
   .meta({ id: 'AvailabilityRequest' });
 
@@ -112,9 +119,9 @@ export const PreviewBody = z
   .object({
     start: wallClock,
     end: wallClock.optional(),
-    timeZone: z.string().min(1).max(64),
+    timeZone: text().min(1).max(64),
     allDay: z.boolean().optional(),
-    recurrence: z.array(z.string().max(1000)).max(10).default([]),
+    recurrence: z.array(text().max(1000)).max(10).default([]),
     count: z.number().int().min(1).max(100).default(10),
   })
   .strict()

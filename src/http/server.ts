@@ -17,7 +17,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { AppError } from '../errors.ts';
-import { errorHandler, problem, sendProblem } from './problem.ts';
+import { clientErrorHandler, errorHandler, problem, sendProblem } from './problem.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -46,25 +46,38 @@ export async function createServer(opts: ServerOptions): Promise<App> {
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : `req_${randomUUID().replace(/-/g, '')}`;
     },
-    // In-flight requests finish on close; new ones on kept-alive sockets get 503.
-    return503OnClosing: true,
+    // In-flight requests finish on close; new ones on kept-alive sockets get a 503 problem from
+    // the onRequest hook below (Fastify's own 503 is not a problem document).
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     bodyLimit: 256 * 1024,
+    // Every error is a problem document, also those Fastify answers before any route or hook
+    // (a URL it cannot decode) and those Node answers before Fastify (framing, oversized headers).
+    frameworkErrors: (error, req, reply) => {
+      reply.header('x-request-id', req.id);
+      return errorHandler(error, req, reply);
+    },
+    clientErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((req, reply) =>
-    sendProblem(reply, problem('not_found', `No route for ${req.method} ${req.url.split('?')[0]}`, String(req.id))),
+    sendProblem(reply, problem('route_not_found', `No route for ${req.method} ${req.url.split('?')[0]}`, String(req.id))),
   );
 
-  app.addHook('onRequest', async (req, reply) => {
-    reply.header('x-request-id', req.id);
-  });
   // Once closing, answers still in flight ask the client to hang up, so that a kept-alive
   // socket does not hold the shutdown until its idle timeout.
   let closing = false;
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+    if (closing) {
+      return sendProblem(reply, problem('shutting_down', 'This server is shutting down; retry the request (another instance, or this one once restarted, answers it).', String(req.id)), {
+        connection: 'close',
+      });
+    }
+  });
   app.addHook('preClose', async () => {
     closing = true;
   });

@@ -69,8 +69,9 @@ describe('timed events', () => {
     const err = refused(() => normalizeEventTime(timed('2026-03-08T02:30', '2026-03-08T04:00')), 'start', 'nonexistent_local_time');
     assert.ok(err instanceof AppError);
     assert.equal(err.kind, 'invalid_request');
-    assert.deepEqual(err.details, { code: 'nonexistent_local_time', errors: [{ path: 'start', message: err.message }] });
-    assert.deepEqual(err.withPathPrefix('body').details?.['errors'], [{ path: 'body/start', message: err.message }]);
+    assert.equal(err.code, 'nonexistent_local_time');
+    assert.deepEqual(err.details, { errors: [{ path: 'start', message: err.message, code: 'nonexistent_local_time' }] });
+    assert.deepEqual(err.withPathPrefix('body').details?.['errors'], [{ path: 'body/start', message: err.message, code: 'nonexistent_local_time' }]);
   });
 
   it('reads an ambiguous local time (DST overlap) as its first occurrence, the earlier offset', () => {

@@ -151,6 +151,37 @@ describe('the series', () => {
     assert.deepEqual(starts({ start: '2026-03-02T09:00', timeZone: NY, recurrence: ['RRULE:FREQ=DAILY', 'EXRULE:FREQ=DAILY'], count: 5 }), []);
   });
 
+  it('bounds the work of hostile rules and keeps only occurrences known to be right', () => {
+    // Repeated values are dropped: the line that once cost seconds is an ordinary rule.
+    const twos = `RRULE:FREQ=YEARLY;BYMONTHDAY=30;BYMONTH=${Array.from({ length: 400 }, () => '2').join(',')}`;
+    assert.deepEqual(parseRecurrence([twos], { allDay: false }).lines, ['RRULE:FREQ=YEARLY;BYMONTHDAY=30;BYMONTH=2']);
+    // Nine never-matching EXRULEs spend the expansion's whole work budget: what comes back is the
+    // start of the true daily series, never a wrong or missing occurrence before the last one.
+    const never = Array.from({ length: 9 }, () => 'EXRULE:FREQ=HOURLY;BYMONTH=2;BYMONTHDAY=30');
+    const truth = starts({ start: '2026-03-02T09:00', timeZone: NY, recurrence: ['RRULE:FREQ=DAILY'], count: 100 });
+    const bounded = starts({ start: '2026-03-02T09:00', timeZone: NY, recurrence: ['RRULE:FREQ=DAILY', ...never], count: 100 });
+    assert.ok(bounded.length >= 1 && bounded.length < 100, `${bounded.length} occurrences`);
+    assert.deepEqual(bounded, truth.slice(0, bounded.length));
+  });
+
+  it('refuses rules that cannot be expanded cheaply, and says why', () => {
+    const all = (n: number) => Array.from({ length: n }, (_, i) => i).join(',');
+    refused(
+      () => parseRecurrence([`RRULE:FREQ=YEARLY;BYHOUR=${all(24)};BYMINUTE=${all(60)}`], { allDay: false }),
+      'recurrence_too_complex',
+      /checks for every year/,
+    );
+    assert.ok(parseRecurrence([`RRULE:FREQ=DAILY;BYHOUR=${all(24)};BYMINUTE=0,30`], { allDay: false }));
+    refused(() => parseRecurrence(['RRULE:FREQ=DAILY;COUNT=10001'], { allDay: false }), 'recurrence_too_large', /COUNT=10001 is over the limit of 10000/);
+    refused(() => parseRecurrence(['RRULE:FREQ=DAILY;INTERVAL=99999'], { allDay: false }), 'recurrence_too_large');
+    // The start excluded, and the next occurrence beyond the work budget: not "no occurrences".
+    const exhaust = ['RRULE:FREQ=HOURLY', ...Array.from({ length: 9 }, () => 'EXRULE:FREQ=HOURLY')];
+    refused(
+      () => normalizeSchedule({ timeZone: NY, allDay: false, start: '2026-03-02T09:00', end: '2026-03-02T10:00', recurrence: exhaust }),
+      'recurrence_too_complex',
+    );
+  });
+
   it('limits count to 1–100', () => {
     const base = { start: '2026-03-02T09:00', timeZone: NY, recurrence: ['RRULE:FREQ=DAILY'] };
     assert.equal(previewOccurrences({ ...base, count: MAX_PREVIEW_COUNT }).length, 100);
@@ -213,7 +244,7 @@ describe('recurrence validation', () => {
   it('refuses DTSTART and DTEND lines', () => {
     const err = refused(timed(['RRULE:FREQ=DAILY', 'DTSTART;TZID=America/New_York:20260302T090000']), 'unsupported_recurrence', /DTSTART lines are not allowed/);
     assert.equal(err.pointer, '/recurrence/1');
-    assert.deepEqual(err.details?.['errors'], [{ path: 'recurrence/1', message: err.message }]);
+    assert.deepEqual(err.details?.['errors'], [{ path: 'recurrence/1', message: err.message, code: 'unsupported_recurrence' }]);
     refused(timed(['DTEND:20260302T100000Z']), 'unsupported_recurrence');
   });
 
