@@ -94,6 +94,16 @@ function sendUpdatesParam(q: Query): SendUpdates | undefined {
   return v as SendUpdates;
 }
 
+/**
+ * The method as Google names it in ErrorInfo metadata: the discovery id `calendar.events.insert`
+ * becomes `calendar.v3.Events.Insert` (version added, resource and verb capitalised).
+ */
+export function rpcMethodName(method: CalendarMethod): string {
+  const [, resource = '', verb = ''] = method.split('.');
+  const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+  return `calendar.v3.${cap(resource)}.${cap(verb)}`;
+}
+
 const encodeToken = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
 function decodeToken<T>(t: string, check: (o: any) => boolean): T | null {
   try {
@@ -117,7 +127,7 @@ export class CalendarService {
   requireScope(caller: Caller, method: CalendarMethod): string[] {
     const allowed: readonly string[] = METHOD_SCOPES[method];
     const matching = caller.scopes.filter((s) => allowed.includes(s));
-    if (matching.length === 0) throw apiErrors.insufficientPermissions(method.replace(/^calendar\./, 'calendar.v3.'));
+    if (matching.length === 0) throw apiErrors.insufficientPermissions(rpcMethodName(method));
     return matching;
   }
 
@@ -130,7 +140,7 @@ export class CalendarService {
     const reaching = matching.filter(
       (s) => !APP_CREATED_SCOPES.has(s) && !NO_EVENT_BODY_SCOPES.has(s) && (!OWNED_ONLY_SCOPES.has(s) || role === 'owner'),
     );
-    if (reaching.length === 0) throw apiErrors.insufficientPermissions(method.replace(/^calendar\./, 'calendar.v3.'));
+    if (reaching.length === 0) throw apiErrors.insufficientPermissions(rpcMethodName(method));
     if (need === 'write' && ROLE_RANK[role] < ROLE_RANK.writer) throw apiErrors.requiredAccessLevel();
     return { calendar, role };
   }
