@@ -115,8 +115,6 @@ function decodeToken<T>(t: string, check: (o: any) => boolean): T | null {
 }
 
 export class CalendarService {
-  #rev = 0;
-
   constructor(
     private readonly state: GoogleState,
     private readonly baseUrl: () => string,
@@ -150,7 +148,7 @@ export class CalendarService {
   }
 
   #etag(): string {
-    return `"${this.now()}${String(++this.#rev % 1000).padStart(3, '0')}"`;
+    return `"${this.now()}${String(++this.state.rev % 1000).padStart(3, '0')}"`;
   }
 
   // ---- calendarList ----
@@ -230,7 +228,7 @@ export class CalendarService {
       iCalUID: typeof input.iCalUID === 'string' && input.iCalUID ? input.iCalUID : `${eventId}@google.com`,
       sequence: typeof valid.fields.sequence === 'number' ? valid.fields.sequence : 0,
     });
-    const stored: StoredEvent = { calendarId: calendar.id, resource, cancelledInstances: new Set(), updatedMs: nowMs, rev: ++this.#rev };
+    const stored: StoredEvent = { calendarId: calendar.id, resource, cancelledInstances: new Set(), updatedMs: nowMs, rev: ++this.state.rev };
     events.set(eventId, stored);
     this.#notify(stored, 'created', sendUpdates);
     return resource;
@@ -270,7 +268,7 @@ export class CalendarService {
     });
     stored.resource = resource;
     stored.updatedMs = nowMs;
-    stored.rev = ++this.#rev;
+    stored.rev = ++this.state.rev;
     this.#notify(stored, resource.status === 'cancelled' && old.status !== 'cancelled' ? 'cancelled' : 'updated', sendUpdates);
     return resource;
   }
@@ -288,7 +286,7 @@ export class CalendarService {
       const nowMs = this.now();
       instance.master.updatedMs = nowMs;
       instance.master.resource = { ...instance.master.resource, updated: new Date(nowMs).toISOString(), etag: this.#etag() };
-      instance.master.rev = ++this.#rev;
+      instance.master.rev = ++this.state.rev;
       this.#notify(instance.master, 'updated', sendUpdates);
       return;
     }
@@ -296,7 +294,7 @@ export class CalendarService {
     const nowMs = this.now();
     stored.resource = { ...stored.resource, status: 'cancelled', updated: new Date(nowMs).toISOString(), etag: this.#etag() };
     stored.updatedMs = nowMs;
-    stored.rev = ++this.#rev;
+    stored.rev = ++this.state.rev;
     this.#notify(stored, 'cancelled', sendUpdates);
   }
 
@@ -383,7 +381,7 @@ export class CalendarService {
       timeZone: timeZone ?? calendar.timeZone,
       accessRole: role,
       defaultReminders: role === 'owner' ? DEFAULT_REMINDERS : [],
-      ...(next ? { nextPageToken: next } : { nextSyncToken: encodeToken({ k: 'events', c: calendar.id, rev: this.#rev }) }),
+      ...(next ? { nextPageToken: next } : { nextSyncToken: encodeToken({ k: 'events', c: calendar.id, rev: this.state.rev }) }),
       items: page,
     };
   }
