@@ -82,7 +82,8 @@ async function createOrder(url: string, token: string): Promise<string> {
   return ((await res.json()) as { id: string }).id;
 }
 
-describe('the sandbox bin (sandbox/main.ts)', () => {
+// A bin that never says ready would otherwise hold the run forever.
+describe('the sandbox bin (sandbox/main.ts)', { timeout: 120_000 }, () => {
   it('says ready over IPC with its URL and credentials, and logs the URL as one JSON line', async () => {
     const dir = tempDir();
     const c = await startBin({ SANDBOX_DATA_DIR: join(dir, 'state'), SANDBOX_PAYPAL_WEBHOOK_URL: 'http://127.0.0.1:9/hooks/paypal' });
