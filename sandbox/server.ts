@@ -100,7 +100,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     webhooks: ctx.webhooks.dump(),
     ...Object.fromEntries(Object.entries(emulators).map(([name, e]) => [name, e.dump()])),
   });
-  dir?.read('state', (stored) => {
+  const restoredFrom = dir?.read('state', (stored) => {
     try {
       restoreState(stored, ctx, emulators);
     } catch (err) {
@@ -109,7 +109,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     }
   });
   Object.assign(ctx.settings, opts.settings);
-  const persister = dir ? new StatePersister(dir, capture, log) : null;
+  const persister = dir ? new StatePersister(dir, capture, log, restoredFrom === 'current') : null;
   if (persister) {
     ctx.webhooks.onChange(() => persister.flushSoon());
     ctx.afterReset = () => persister.reset();
@@ -119,7 +119,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       await persister.flush();
       return payload;
     });
-    // Settings from the environment (and a state restored from the last good copy) are stored now.
+    // Settings from the environment, a fresh state, or one restored from the last good copy are stored now.
     await persister.flush();
   }
 
@@ -157,7 +157,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   for (const e of Object.values(emulators)) await e.register(app);
   registerControlRoutes(app, ctx, byProvider);
 
-  await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 4010 });
+  try {
+    await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 4010 });
+  } catch (err) {
+    dir?.release();
+    throw err;
+  }
   const addr = app.server.address() as AddressInfo;
   const host = (opts.host ?? '127.0.0.1') === '0.0.0.0' ? '127.0.0.1' : (opts.host ?? '127.0.0.1');
   ctx.baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`;
@@ -172,6 +177,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       ctx.webhooks.close();
       await app.close();
       await persister?.flush();
+      dir?.release();
     },
   };
 }

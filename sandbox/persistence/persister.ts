@@ -12,12 +12,14 @@ export class StatePersister {
   #running: Promise<void> | null = null;
   #next: Promise<void> | null = null;
 
+  /** `stored`: whether state.json already holds the current state (else the first flush writes it). */
   constructor(
     private readonly dir: StateDir,
     private readonly capture: () => unknown,
     private readonly log: StateLog,
+    stored: boolean,
   ) {
-    this.#last = encodeState(capture());
+    this.#last = stored ? encodeState(capture()) : '';
   }
 
   flush(): Promise<void> {

@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeState, encodeState } from './codec.ts';
@@ -31,6 +31,7 @@ export class StateDir {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     // mkdir leaves an existing folder's mode alone; the state holds tokens and private keys.
     chmodSync(dir, 0o700);
+    lock(join(dir, 'lock'));
     for (const name of ['state', 'keys']) {
       for (const file of [`${name}.json`, `${name}.json.bak`]) {
         if (existsSync(join(dir, file))) chmodSync(join(dir, file), 0o600);
@@ -39,15 +40,20 @@ export class StateDir {
     return new StateDir(dir, log);
   }
 
+  /** Lets another process use the folder. */
+  release(): void {
+    rmSync(join(this.dir, 'lock'), { force: true });
+  }
+
   #path(name: string): string {
     return join(this.dir, `${name}.json`);
   }
 
   /**
-   * Hands the stored value to `accept` (which throws on a value it cannot use) and says whether
-   * one was taken: false when nothing is stored yet, or no copy parses and is accepted.
+   * Hands the stored value to `accept` (which throws on a value it cannot use) and says which copy
+   * was taken: null when nothing is stored yet, or no copy parses and is accepted.
    */
-  read(name: string, accept: (value: unknown) => void): boolean {
+  read(name: string, accept: (value: unknown) => void): 'current' | 'backup' | null {
     const current = this.#path(name);
     for (const file of [current, `${current}.bak`]) {
       let text: string;
@@ -60,7 +66,7 @@ export class StateDir {
       try {
         accept(decodeState(text));
         if (file !== current) this.log.warn({ file }, `sandbox state: using the last good copy ${file}`);
-        return true;
+        return file === current ? 'current' : 'backup';
       } catch (err) {
         const aside = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
         renameSync(file, aside);
@@ -70,7 +76,7 @@ export class StateDir {
         );
       }
     }
-    return false;
+    return null;
   }
 
   /** Atomically replaces the stored value; resolves once it is on disk. */
@@ -106,5 +112,34 @@ export class StateDir {
     } finally {
       closeSync(fd);
     }
+  }
+}
+
+/**
+ * One sandbox per folder: two would overwrite each other's state. The lock names its process; a
+ * lock whose process is gone (killed) is taken over.
+ */
+function lock(path: string): void {
+  for (;;) {
+    try {
+      writeFileSync(path, String(process.pid), { flag: 'wx', mode: 0o600 });
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const holder = Number(readFileSync(path, 'utf8').trim());
+    if (Number.isInteger(holder) && holder > 0 && alive(holder)) {
+      throw new Error(`the sandbox data folder ${path.replace(/[/\\]lock$/, '')} is in use by process ${holder}`);
+    }
+    rmSync(path, { force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

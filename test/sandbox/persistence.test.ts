@@ -259,7 +259,7 @@ describe('sandbox state: webhooks, reset, damaged files', () => {
 
     assert.equal((await control('/__sandbox/reset')).status, 200);
     assert.doesNotMatch(readFileSync(join(dir, 'state.json'), 'utf8'), new RegExp(order.id));
-    assert.deepEqual(readdirSync(dir).sort(), ['keys.json', 'state.json']);
+    assert.deepEqual(readdirSync(dir).sort(), ['keys.json', 'lock', 'state.json']);
     await sb.close();
 
     sb = await startSandbox({ port: 0, dataDir: dir });
@@ -270,6 +270,17 @@ describe('sandbox state: webhooks, reset, damaged files', () => {
     assert.equal((await again.call('GET', `/v2/checkout/orders/${order.id}`)).status, 404);
     assert.equal((await api(sb, tokens.access_token, 'GET', '/calendar/v3/users/me/calendarList')).status, 401);
     assert.equal((await (await fetch(`${sb.url}/__sandbox/paypal/webhook-certificate`)).json()).pem, certBefore);
+  });
+
+  it('refuses a second sandbox on a folder in use, and takes over the lock of a process that is gone', async () => {
+    const dir = dataDir();
+    sb = await startSandbox({ port: 0, dataDir: dir });
+    await assert.rejects(startSandbox({ port: 0, dataDir: dir }), new RegExp(`in use by process ${process.pid}`));
+    await sb.close();
+    // A killed sandbox leaves its lock behind; the pid in it no longer runs.
+    writeFileSync(join(dir, 'lock'), '2147483646');
+    sb = await startSandbox({ port: 0, dataDir: dir });
+    assert.equal(readFileSync(join(dir, 'lock'), 'utf8'), String(process.pid));
   });
 
   it('a damaged state.json does not stop a start: it is moved aside, with a warning, and the last good copy is used', async () => {
@@ -293,6 +304,7 @@ describe('sandbox state: webhooks, reset, damaged files', () => {
     const again = new PaypalTestClient(sb);
     again.token = pp.token;
     assert.equal((await again.call('GET', `/v2/checkout/orders/${first}`)).status, 200, 'the order from the last good copy');
+    assert.match(readFileSync(join(dir, 'state.json'), 'utf8'), new RegExp(first), 'the recovered state is written back at once');
   });
 
   it('with no usable copy at all it starts afresh; a damaged keys.json gives new keys', async () => {
