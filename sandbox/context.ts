@@ -21,6 +21,8 @@ export interface SandboxContext {
   webhooks: WebhookDispatcher;
   settings: SandboxSettings;
   now(): number;
+  /** Called by POST /__sandbox/reset once memory is cleared: clears the data folder too. */
+  afterReset(): Promise<void>;
 }
 
 /** Declared on each emulated route: which provider operation it is, for fault matching. */
@@ -43,8 +45,14 @@ export interface ProviderEmulator {
   register(app: FastifyInstance): void | Promise<void>;
   /** The provider's own error shape for an injected HTTP error. */
   errorResponse(operation: string, status: number, reason?: string): ProviderErrorResponse;
+  /** Restores its signing keys from the data folder (`saved`), or makes them; returns what to store. */
+  initKeys(saved: unknown): Promise<unknown>;
   /** Everything the emulator holds, as JSON, for GET /__sandbox/state. */
   snapshot(): unknown;
+  /** Its whole state (Maps, Sets and bigints allowed), for the data folder. */
+  dump(): unknown;
+  /** Replaces its state with a stored one; throws on data it cannot use. */
+  restore(data: unknown): void;
   reset(): void;
 }
 

@@ -35,7 +35,7 @@ const FaultBody = z.intersection(
   FaultRequest,
 );
 
-const SettingsPatch = z
+export const SettingsPatch = z
   .object({
     paypalWebhookUrl: z.string().url().nullable(),
     binanceWebhookUrl: z.string().url().nullable(),
@@ -66,6 +66,7 @@ export function registerControlRoutes(app: FastifyInstance, ctx: SandboxContext,
     ctx.faults.fired.length = 0;
     ctx.webhooks.reset();
     for (const e of Object.values(emulators)) e.reset();
+    await ctx.afterReset();
     return { ok: true };
   });
 

@@ -1,3 +1,5 @@
+import { checkShape } from './persistence/replace.ts';
+
 /**
  * Fault injection: rules switched on at run time (control API or tests) that make an emulated
  * operation misbehave the way real providers do. A rule matches a provider and an operation name
@@ -59,6 +61,17 @@ export class FaultRegistry {
     const rule = { ...spec, id: `fault_${++this.#seq}`, provider, operation, remaining: count, fired: 0 } as FaultRule;
     this.#rules.push(rule);
     return rule;
+  }
+
+  dump() {
+    return { rules: this.#rules, seq: this.#seq, fired: this.fired };
+  }
+
+  restore(data: unknown): void {
+    const d = checkShape('faults', data, { rules: 'array', seq: 'number', fired: 'array' });
+    this.#rules = d.rules;
+    this.#seq = d.seq;
+    this.fired.splice(0, this.fired.length, ...d.fired);
   }
 
   list(): FaultRule[] {

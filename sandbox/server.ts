@@ -4,10 +4,14 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { BinanceEmulator } from './binance/emulator.ts';
 import type { ProviderEmulator, SandboxContext, SandboxSettings } from './context.ts';
-import { registerControlRoutes } from './control.ts';
+import { registerControlRoutes, SettingsPatch } from './control.ts';
 import { FaultRegistry } from './faults.ts';
 import { GoogleEmulator } from './google/emulator.ts';
 import { PaypalEmulator } from './paypal/emulator.ts';
+import { encodeState } from './persistence/codec.ts';
+import { StatePersister } from './persistence/persister.ts';
+import { checkShape } from './persistence/replace.ts';
+import { StateDir, type StateLog } from './persistence/state-dir.ts';
 import { WebhookDispatcher, type DispatcherOptions } from './webhooks.ts';
 
 export interface SandboxOptions {
@@ -15,6 +19,12 @@ export interface SandboxOptions {
   /** 0 picks a free port. */
   port?: number;
   logger?: Logger;
+  /**
+   * The data folder: all state and keys live there and survive restarts and crashes. Without it
+   * the sandbox keeps everything in memory (tests).
+   */
+  dataDir?: string;
+  /** Applied over the stored settings at start (e.g. webhook URLs from the environment). */
   settings?: Partial<SandboxSettings>;
   webhooks?: DispatcherOptions;
   now?: () => number;
@@ -66,8 +76,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     baseUrl: '',
     faults,
     webhooks: new WebhookDispatcher(faults, opts.webhooks),
-    settings: { ...DEFAULT_SETTINGS, ...opts.settings },
+    settings: { ...DEFAULT_SETTINGS },
     now: opts.now ?? Date.now,
+    afterReset: async () => {},
   };
   const emulators = {
     google: new GoogleEmulator(ctx),
@@ -75,6 +86,42 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     binance: new BinanceEmulator(ctx),
   };
   const byProvider: Record<string, ProviderEmulator> = emulators;
+
+  const log: StateLog = opts.logger ?? {
+    warn: (_obj, msg) => process.emitWarning(msg, 'SandboxStateWarning'),
+    error: (obj, msg) => process.emitWarning(`${msg}: ${String((obj as { err?: unknown }).err ?? '')}`, 'SandboxStateWarning'),
+  };
+  const dir = opts.dataDir ? StateDir.open(opts.dataDir, log) : null;
+  await initKeys(dir, emulators, log);
+  const capture = () => ({
+    format: STATE_FORMAT,
+    settings: ctx.settings,
+    faults: faults.dump(),
+    webhooks: ctx.webhooks.dump(),
+    ...Object.fromEntries(Object.entries(emulators).map(([name, e]) => [name, e.dump()])),
+  });
+  const restoredFrom = dir?.read('state', (stored) => {
+    try {
+      restoreState(stored, ctx, emulators);
+    } catch (err) {
+      resetState(ctx, emulators);
+      throw err;
+    }
+  });
+  Object.assign(ctx.settings, opts.settings);
+  const persister = dir ? new StatePersister(dir, capture, log, restoredFrom === 'current') : null;
+  if (persister) {
+    ctx.webhooks.onChange(() => persister.flushSoon());
+    ctx.afterReset = () => persister.reset();
+    // Whatever a request changed is on disk before its answer leaves: a crash cannot take back
+    // what a client was told.
+    app.addHook('onSend', async (_req, _reply, payload) => {
+      await persister.flush();
+      return payload;
+    });
+    // Settings from the environment, a fresh state, or one restored from the last good copy are stored now.
+    await persister.flush();
+  }
 
   app.addHook('onRequest', async (req, reply) => {
     const route = req.routeOptions.config?.sandbox;
@@ -88,10 +135,13 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
           req.sandboxDeclined = true;
           break;
         case 'reset':
+          // No onSend for a hijacked reply: the consumed fault is stored here.
+          persister?.flushSoon();
           req.raw.socket.destroy();
           return reply.hijack();
         case 'timeout':
           // Never answer; the client's own timeout is what is being tested.
+          persister?.flushSoon();
           reply.hijack();
           return new Promise<void>(() => {});
         case 'http_error': {
@@ -107,10 +157,17 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   for (const e of Object.values(emulators)) await e.register(app);
   registerControlRoutes(app, ctx, byProvider);
 
-  await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 4010 });
+  try {
+    await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 4010 });
+  } catch (err) {
+    dir?.release();
+    throw err;
+  }
   const addr = app.server.address() as AddressInfo;
   const host = (opts.host ?? '127.0.0.1') === '0.0.0.0' ? '127.0.0.1' : (opts.host ?? '127.0.0.1');
   ctx.baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`;
+  // Webhooks still waiting when the sandbox last stopped (or crashed) go out now, on schedule.
+  ctx.webhooks.resume();
   return {
     url: ctx.baseUrl,
     ctx,
@@ -119,6 +176,54 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     async close() {
       ctx.webhooks.close();
       await app.close();
+      await persister?.flush();
+      dir?.release();
     },
   };
+}
+
+/** Version of state.json's layout; a file of another version is refused (and moved aside). */
+const STATE_FORMAT = 1;
+
+type Emulators = Record<string, ProviderEmulator>;
+
+/**
+ * The signing keys: restored from keys.json so that tokens and webhook signatures made before a
+ * restart still verify after it, or made afresh (first start, or a key that cannot be read).
+ */
+async function initKeys(dir: StateDir | null, emulators: Emulators, log: StateLog): Promise<void> {
+  let saved: Record<string, unknown> = {};
+  dir?.read('keys', (v) => {
+    saved = checkShape('keys', v, {});
+  });
+  const keys: Record<string, unknown> = {};
+  for (const [name, e] of Object.entries(emulators)) {
+    try {
+      keys[name] = await e.initKeys(saved[name]);
+    } catch (err) {
+      log.warn({ provider: name, reason: (err as Error).message }, `sandbox keys: the stored ${name} key is unusable (${(err as Error).message}); a new one is made`);
+      keys[name] = await e.initKeys(undefined);
+    }
+  }
+  if (dir && encodeState(keys) !== encodeState(saved)) await dir.write('keys', keys);
+}
+
+function restoreState(stored: unknown, ctx: SandboxContext, emulators: Emulators): void {
+  const d = checkShape('state', stored, { format: 'number', settings: 'object', faults: 'object', webhooks: 'array', ...Object.fromEntries(Object.keys(emulators).map((k) => [k, 'object' as const])) });
+  if (d.format !== STATE_FORMAT) throw new TypeError(`state format ${d.format} is not ${STATE_FORMAT}`);
+  const settings = SettingsPatch.safeParse(d.settings);
+  if (!settings.success) throw new TypeError(`state settings: ${settings.error.message}`);
+  Object.assign(ctx.settings, settings.data);
+  ctx.faults.restore(d.faults);
+  ctx.webhooks.restore(d.webhooks);
+  for (const [name, e] of Object.entries(emulators)) e.restore((d as Record<string, unknown>)[name]);
+}
+
+/** After a stored state failed half-way through restoring: nothing of it stays. */
+function resetState(ctx: SandboxContext, emulators: Emulators): void {
+  Object.assign(ctx.settings, DEFAULT_SETTINGS);
+  ctx.faults.clear();
+  ctx.faults.fired.length = 0;
+  ctx.webhooks.reset();
+  for (const e of Object.values(emulators)) e.reset();
 }

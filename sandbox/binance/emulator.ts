@@ -3,7 +3,8 @@ import type { ProviderEmulator, ProviderErrorResponse, SandboxContext } from '..
 import { SANDBOX_CREDENTIALS } from '../credentials.ts';
 import { checkoutPage, messagePage, notFoundPage, qrSvg } from './checkout.ts';
 import { BinanceFailure, GATEWAY_ERROR, success } from './codes.ts';
-import { BinanceNotifier, NotificationKeys } from './notifications.ts';
+import { BinanceNotifier, NotificationKeys, type NotificationKeyData } from './notifications.ts';
+import { checkShape } from '../persistence/replace.ts';
 import { BinanceOrders, OrderStateConflict } from './orders.ts';
 import { BinanceRefunds } from './refunds.ts';
 import { BinanceStore, orderSnapshot, type Merchant, type Order } from './state.ts';
@@ -44,16 +45,36 @@ const isJson = (contentType: string | undefined) => /^application\/json\s*(;|$)/
 export class BinanceEmulator implements ProviderEmulator {
   readonly provider = 'binance' as const;
   readonly store = new BinanceStore();
-  readonly keys = new NotificationKeys();
+  #keys: NotificationKeys | null = null;
   readonly #notifier: BinanceNotifier;
   readonly #orders: BinanceOrders;
   readonly #refunds: BinanceRefunds;
 
   constructor(private readonly ctx: SandboxContext) {
     this.store.addMerchant(SANDBOX_CREDENTIALS.binance.apiKey, SANDBOX_CREDENTIALS.binance.secretKey);
-    this.#notifier = new BinanceNotifier(ctx, this.keys, (n) => this.store.skippedNotifications.push({ ...n, at: ctx.now() }));
+    this.#notifier = new BinanceNotifier(ctx, () => this.keys, (n) => this.store.skippedNotifications.push({ ...n, at: ctx.now() }));
     this.#orders = new BinanceOrders(ctx, this.store, this.#notifier);
     this.#refunds = new BinanceRefunds(ctx, this.store, this.#orders, this.#notifier);
+  }
+
+  /** Binance's notification signing key. */
+  get keys(): NotificationKeys {
+    if (!this.#keys) throw new Error('Binance emulator used before initKeys()');
+    return this.#keys;
+  }
+
+  /** Restores the notification key from the data folder, or makes one; returns what to store. */
+  async initKeys(saved: unknown): Promise<NotificationKeyData> {
+    this.#keys = new NotificationKeys(saved ? checkShape('keys.binance', saved, { privateKeyPem: 'string', forgedKeyPem: 'string' }) : undefined);
+    return this.#keys.toData();
+  }
+
+  dump(): unknown {
+    return this.store.dump();
+  }
+
+  restore(data: unknown): void {
+    this.store.restore(data);
   }
 
   /** Accepts another merchant key pair (e.g. the official FAQ vector's secret). */

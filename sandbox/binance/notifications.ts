@@ -1,4 +1,4 @@
-import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import type { SandboxContext } from '../context.ts';
 import { formatAmount, formatFixed } from './amount.ts';
 import type { Order, Refund } from './state.ts';
@@ -20,22 +20,32 @@ export interface Certificate {
   certPublic: string;
 }
 
-/** Binance's signing key (generated at start-up) and a second key that forged notifications use. */
+export interface NotificationKeyData {
+  privateKeyPem: string;
+  forgedKeyPem: string;
+}
+
+/** Binance's signing key (made once, kept in the data folder) and a second key that forged notifications use. */
 export class NotificationKeys {
   readonly certificate: Certificate;
   readonly #key: KeyObject;
   readonly #forgedKey: KeyObject;
 
-  constructor() {
-    const real = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    this.#key = real.privateKey;
-    this.#forgedKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+  constructor(data?: NotificationKeyData) {
+    const pem = (k: KeyObject) => k.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const fresh = () => generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+    this.#key = data ? createPrivateKey(data.privateKeyPem) : fresh();
+    this.#forgedKey = data ? createPrivateKey(data.forgedKeyPem) : fresh();
+    const publicKey = createPublicKey(this.#key);
     this.certificate = {
       // "MD5 hash value of public key": the MD5 of its DER (SubjectPublicKeyInfo) bytes, in hex.
-      certSerial: createHash('md5').update(real.publicKey.export({ type: 'spki', format: 'der' })).digest('hex'),
-      certPublic: real.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      certSerial: createHash('md5').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex'),
+      certPublic: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
     };
+    this.toData = () => ({ privateKeyPem: pem(this.#key), forgedKeyPem: pem(this.#forgedKey) });
   }
+
+  readonly toData: () => NotificationKeyData;
 
   headers(body: string, timestamp: number, forged: boolean): Record<string, string> {
     const ts = String(timestamp);
@@ -132,9 +142,14 @@ export function isAcknowledged(status: number, responseBody: string): boolean {
 export class BinanceNotifier {
   constructor(
     private readonly ctx: SandboxContext,
-    readonly keys: NotificationKeys,
+    keys: () => NotificationKeys,
     private readonly onSkip: (n: { bizType: string; bizStatus: BizStatus; prepayId: string; reason: string }) => void,
-  ) {}
+  ) {
+    ctx.webhooks.setTransport('binance', {
+      sign: (b, { forged }) => keys().headers(b, this.ctx.now(), forged),
+      isAcknowledged,
+    });
+  }
 
   /** Sends to `url` (the order's or refund's webhookUrl), else the portal-level URL, else records a skip. */
   send(bizType: 'PAY' | 'PAY_REFUND', bizStatus: BizStatus, prepayId: string, body: string, url: string | null): void {
@@ -148,8 +163,6 @@ export class BinanceNotifier {
       eventType: bizStatus,
       url: target,
       body,
-      sign: (b, { forged }) => this.keys.headers(b, this.ctx.now(), forged),
-      isAcknowledged,
       maxAttempts: NOTIFICATION_MAX_ATTEMPTS,
     });
   }

@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { checkShape, replaceMap } from '../persistence/replace.ts';
 import { formatAmount } from './amount.ts';
 
 /** What the emulated Binance holds: merchants (API keys), orders, refunds. In memory. */
@@ -130,6 +131,19 @@ export class BinanceStore {
 
   refundsOf(prepayId: string): Refund[] {
     return [...this.refunds.values()].filter((r) => r.prepayId === prepayId);
+  }
+
+  dump() {
+    const { merchants, orders, refunds, skippedNotifications } = this;
+    return { merchants, orders, refunds, skippedNotifications };
+  }
+
+  restore(data: unknown): void {
+    const d = checkShape('binance', data, { merchants: 'map', orders: 'map', refunds: 'map', skippedNotifications: 'array' });
+    replaceMap(this.merchants, d.merchants);
+    replaceMap(this.orders, d.orders);
+    replaceMap(this.refunds, d.refunds);
+    this.skippedNotifications.splice(0, this.skippedNotifications.length, ...d.skippedNotifications);
   }
 
   /** Orders and refunds; keys stay. */

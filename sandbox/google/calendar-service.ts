@@ -94,6 +94,16 @@ function sendUpdatesParam(q: Query): SendUpdates | undefined {
   return v as SendUpdates;
 }
 
+/**
+ * The method as Google names it in ErrorInfo metadata: the discovery id `calendar.events.insert`
+ * becomes `calendar.v3.Events.Insert` (version added, resource and verb capitalised).
+ */
+export function rpcMethodName(method: CalendarMethod): string {
+  const [, resource = '', verb = ''] = method.split('.');
+  const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+  return `calendar.v3.${cap(resource)}.${cap(verb)}`;
+}
+
 const encodeToken = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
 function decodeToken<T>(t: string, check: (o: any) => boolean): T | null {
   try {
@@ -105,8 +115,6 @@ function decodeToken<T>(t: string, check: (o: any) => boolean): T | null {
 }
 
 export class CalendarService {
-  #rev = 0;
-
   constructor(
     private readonly state: GoogleState,
     private readonly baseUrl: () => string,
@@ -117,7 +125,7 @@ export class CalendarService {
   requireScope(caller: Caller, method: CalendarMethod): string[] {
     const allowed: readonly string[] = METHOD_SCOPES[method];
     const matching = caller.scopes.filter((s) => allowed.includes(s));
-    if (matching.length === 0) throw apiErrors.insufficientPermissions(method.replace(/^calendar\./, 'calendar.v3.'));
+    if (matching.length === 0) throw apiErrors.insufficientPermissions(rpcMethodName(method));
     return matching;
   }
 
@@ -130,7 +138,7 @@ export class CalendarService {
     const reaching = matching.filter(
       (s) => !APP_CREATED_SCOPES.has(s) && !NO_EVENT_BODY_SCOPES.has(s) && (!OWNED_ONLY_SCOPES.has(s) || role === 'owner'),
     );
-    if (reaching.length === 0) throw apiErrors.insufficientPermissions(method.replace(/^calendar\./, 'calendar.v3.'));
+    if (reaching.length === 0) throw apiErrors.insufficientPermissions(rpcMethodName(method));
     if (need === 'write' && ROLE_RANK[role] < ROLE_RANK.writer) throw apiErrors.requiredAccessLevel();
     return { calendar, role };
   }
@@ -140,7 +148,7 @@ export class CalendarService {
   }
 
   #etag(): string {
-    return `"${this.now()}${String(++this.#rev % 1000).padStart(3, '0')}"`;
+    return `"${this.now()}${String(++this.state.rev % 1000).padStart(3, '0')}"`;
   }
 
   // ---- calendarList ----
@@ -220,7 +228,7 @@ export class CalendarService {
       iCalUID: typeof input.iCalUID === 'string' && input.iCalUID ? input.iCalUID : `${eventId}@google.com`,
       sequence: typeof valid.fields.sequence === 'number' ? valid.fields.sequence : 0,
     });
-    const stored: StoredEvent = { calendarId: calendar.id, resource, cancelledInstances: new Set(), updatedMs: nowMs, rev: ++this.#rev };
+    const stored: StoredEvent = { calendarId: calendar.id, resource, cancelledInstances: new Set(), updatedMs: nowMs, rev: ++this.state.rev };
     events.set(eventId, stored);
     this.#notify(stored, 'created', sendUpdates);
     return resource;
@@ -260,7 +268,7 @@ export class CalendarService {
     });
     stored.resource = resource;
     stored.updatedMs = nowMs;
-    stored.rev = ++this.#rev;
+    stored.rev = ++this.state.rev;
     this.#notify(stored, resource.status === 'cancelled' && old.status !== 'cancelled' ? 'cancelled' : 'updated', sendUpdates);
     return resource;
   }
@@ -278,7 +286,7 @@ export class CalendarService {
       const nowMs = this.now();
       instance.master.updatedMs = nowMs;
       instance.master.resource = { ...instance.master.resource, updated: new Date(nowMs).toISOString(), etag: this.#etag() };
-      instance.master.rev = ++this.#rev;
+      instance.master.rev = ++this.state.rev;
       this.#notify(instance.master, 'updated', sendUpdates);
       return;
     }
@@ -286,7 +294,7 @@ export class CalendarService {
     const nowMs = this.now();
     stored.resource = { ...stored.resource, status: 'cancelled', updated: new Date(nowMs).toISOString(), etag: this.#etag() };
     stored.updatedMs = nowMs;
-    stored.rev = ++this.#rev;
+    stored.rev = ++this.state.rev;
     this.#notify(stored, 'cancelled', sendUpdates);
   }
 
@@ -373,7 +381,7 @@ export class CalendarService {
       timeZone: timeZone ?? calendar.timeZone,
       accessRole: role,
       defaultReminders: role === 'owner' ? DEFAULT_REMINDERS : [],
-      ...(next ? { nextPageToken: next } : { nextSyncToken: encodeToken({ k: 'events', c: calendar.id, rev: this.#rev }) }),
+      ...(next ? { nextPageToken: next } : { nextSyncToken: encodeToken({ k: 'events', c: calendar.id, rev: this.state.rev }) }),
       items: page,
     };
   }

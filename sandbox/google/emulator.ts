@@ -4,7 +4,8 @@ import { registerCalendarRoutes } from './calendar-routes.ts';
 import { CalendarService } from './calendar-service.ts';
 import { registerGoogleControlRoutes, userView } from './control.ts';
 import { calendarFaultError, oauthFaultError } from './errors.ts';
-import { IdTokenSigner } from './keys.ts';
+import { IdTokenSigner, type IdTokenKeyData } from './keys.ts';
+import { checkShape } from '../persistence/replace.ts';
 import { registerOAuthRoutes } from './oauth.ts';
 import { GoogleState } from './state.ts';
 
@@ -45,8 +46,13 @@ export class GoogleEmulator implements ProviderEmulator {
     this.calendar = new CalendarService(this.state, () => ctx.baseUrl, () => ctx.now());
   }
 
+  /** Restores the id_token key from the data folder, or makes one; returns what to store. */
+  async initKeys(saved: unknown): Promise<IdTokenKeyData> {
+    this.#signer = saved ? await IdTokenSigner.fromData(checkShape('keys.google', saved, { privateKeyPem: 'string', certPem: 'string' })) : await IdTokenSigner.create();
+    return this.#signer.toData();
+  }
+
   async register(app: FastifyInstance): Promise<void> {
-    this.#signer = await IdTokenSigner.create();
     const signer = () => {
       if (!this.#signer) throw new Error('Google emulator used before register()');
       return this.#signer;
@@ -102,6 +108,14 @@ export class GoogleEmulator implements ProviderEmulator {
       ),
       notifications: s.notifications,
     };
+  }
+
+  dump(): unknown {
+    return this.state.dump();
+  }
+
+  restore(data: unknown): void {
+    this.state.restore(data);
   }
 
   reset(): void {

@@ -2,6 +2,11 @@ import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'n
 import { exportJWK, SignJWT, type JWK } from 'jose';
 import selfsigned from 'selfsigned';
 
+export interface IdTokenKeyData {
+  privateKeyPem: string;
+  certPem: string;
+}
+
 /**
  * The key that signs emulated id_tokens, published like Google's: a PEM X.509 map at
  * /oauth2/v1/certs (what google-auth-library's verifyIdToken reads) and a JWKS at /oauth2/v3/certs.
@@ -20,10 +25,19 @@ export class IdTokenSigner {
       algorithm: 'sha256',
       notAfterDate: new Date(Date.now() + 30 * 86_400_000),
     });
-    const privateKey = createPrivateKey(pems.private);
-    const kid = createHash('sha1').update(pems.cert).digest('hex');
+    return IdTokenSigner.fromData({ privateKeyPem: pems.private, certPem: pems.cert });
+  }
+
+  /** A stored key: id_tokens signed before a restart keep verifying after it. */
+  static async fromData(data: IdTokenKeyData): Promise<IdTokenSigner> {
+    const privateKey = createPrivateKey(data.privateKeyPem);
+    const kid = createHash('sha1').update(data.certPem).digest('hex');
     const jwk = { ...(await exportJWK(createPublicKey(privateKey))), kid, alg: 'RS256', use: 'sig' };
-    return new IdTokenSigner(kid, privateKey, pems.cert, jwk);
+    return new IdTokenSigner(kid, privateKey, data.certPem, jwk);
+  }
+
+  toData(): IdTokenKeyData {
+    return { privateKeyPem: this.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), certPem: this.certPem };
   }
 
   sign(claims: Record<string, unknown>): Promise<string> {

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { checkShape } from '../persistence/replace.ts';
 import type { EventResource } from './event-model.ts';
 
 /**
@@ -134,7 +135,10 @@ export class GoogleState {
   /** calendarId → eventId → event. */
   events = new Map<string, Map<string, StoredEvent>>();
   notifications: SentNotification[] = [];
-  #seq = 0;
+  /** Last id number handed out (grants); never reset, so ids stay unique. */
+  seq = 0;
+  /** Change counter of events (sync tokens, etags); never reset, so old sync tokens stay wrong. */
+  rev = 0;
 
   constructor(private readonly now: () => number) {
     this.reset();
@@ -163,8 +167,25 @@ export class GoogleState {
     for (const u of DEFAULT_TEST_USERS) this.ensureUser(u.email, u.name);
   }
 
+  /** Everything above, as stored in the data folder. */
+  dump() {
+    const { users, calendars, grants, refreshTokens, accessTokens, codes, pending, events, notifications, seq, rev } = this;
+    return { users, calendars, grants, refreshTokens, accessTokens, codes, pending, events, notifications, seq, rev };
+  }
+
+  restore(data: unknown): void {
+    const maps = ['users', 'calendars', 'grants', 'refreshTokens', 'accessTokens', 'codes', 'pending', 'events'] as const;
+    const d = checkShape('google', data, {
+      ...Object.fromEntries(maps.map((k) => [k, 'map' as const])),
+      notifications: 'array',
+      seq: 'number',
+      rev: 'number',
+    }) as ReturnType<GoogleState['dump']>;
+    Object.assign(this, d);
+  }
+
   nextId(prefix: string): string {
-    return `${prefix}${++this.#seq}`;
+    return `${prefix}${++this.seq}`;
   }
 
   userByEmail(email: string): TestUser | undefined {

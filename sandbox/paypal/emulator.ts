@@ -6,7 +6,8 @@ import { PaypalApiError, errorBody, newDebugId } from './errors.ts';
 import { PaypalLedger } from './ledger.ts';
 import { Renderer } from './render.ts';
 import { paypalRoutes } from './routes.ts';
-import { WebhookSigner } from './signing.ts';
+import { WebhookSigner, type WebhookKeyData } from './signing.ts';
+import { checkShape } from '../persistence/replace.ts';
 import { PaypalState } from './state.ts';
 import { PaypalWebhooks } from './webhooks.ts';
 
@@ -52,14 +53,21 @@ export class PaypalEmulator implements ProviderEmulator {
     this.ledger = new PaypalLedger(ctx, this.state, this.render, this.hooks);
   }
 
-  /** The webhook signing key and certificate (made once at start, kept across resets). */
+  /** The webhook signing key and certificate (kept across resets, and in the data folder). */
   get signer(): WebhookSigner {
     if (!this.#signer) throw new Error('PayPal emulator not registered yet: no signing certificate');
     return this.#signer;
   }
 
+  /** Restores the webhook signing key and certificate, or makes them; returns what to store. */
+  async initKeys(saved: unknown): Promise<WebhookKeyData> {
+    this.#signer = saved
+      ? WebhookSigner.fromData(checkShape('keys.paypal', saved, { certId: 'string', certPem: 'string', privateKeyPem: 'string', forgeryKeyPem: 'string' }))
+      : await WebhookSigner.create();
+    return this.#signer.toData();
+  }
+
   async register(app: FastifyInstance): Promise<void> {
-    this.#signer ??= await WebhookSigner.create();
     const deps = { ctx: this.ctx, state: this.state, render: this.render, ledger: this.ledger, hooks: this.hooks, signer: () => this.signer };
     await app.register(async (scope) => {
       await paypalRoutes(scope, deps);
@@ -92,6 +100,17 @@ export class PaypalEmulator implements ProviderEmulator {
       webhookEvents: this.hooks.events,
       webhookCertUrl: this.#signer ? this.hooks.certUrl() : null,
     };
+  }
+
+  dump(): unknown {
+    return { ...this.state.dump(), webhooks: this.hooks.dump() };
+  }
+
+  restore(data: unknown): void {
+    const { webhooks, ...state } = checkShape('paypal', data, { webhooks: 'object' });
+    const hooks = checkShape('paypal.webhooks', webhooks, { events: 'array', transmissions: 'map', bodies: 'map' });
+    this.state.restore(state);
+    this.hooks.restore(hooks);
   }
 
   reset(): void {

@@ -4,12 +4,15 @@ import { randomBytes } from 'node:crypto';
  * PayPal's REST error shape (`error` in the Orders v2 / Payments v2 specs): a `name` per HTTP
  * status with a fixed `message`, a `debug_id` equal to the `PayPal-Debug-Id` header, `details[]`
  * with a fine-grained `issue` (+ `field`/`value`/`location` for 400s), and an `information_link`.
- * The strings below are the ones the official OpenAPI files fix with `enum`s.
+ * The strings below are the ones the official OpenAPI files fix with `enum`s, except the 401's,
+ * where the servers' wording differs from the spec's.
  */
 
 export const ERROR_NAMES: Record<number, { name: string; message: string }> = {
   400: { name: 'INVALID_REQUEST', message: 'Request is not well-formed, syntactically incorrect, or violates schema.' },
-  401: { name: 'AUTHENTICATION_FAILURE', message: 'Authentication failed due to missing authorization header, or invalid authentication credentials.' },
+  // The specs' enum says "…due to missing authorization header, or invalid authentication
+  // credentials."; PayPal's servers send this wording instead.
+  401: { name: 'AUTHENTICATION_FAILURE', message: 'Authentication failed due to invalid authentication credentials or a missing Authorization header.' },
   403: { name: 'NOT_AUTHORIZED', message: 'Authorization failed due to insufficient permissions.' },
   404: { name: 'RESOURCE_NOT_FOUND', message: 'The specified resource does not exist.' },
   409: { name: 'RESOURCE_CONFLICT', message: 'The server has detected a conflict while processing this request.' },

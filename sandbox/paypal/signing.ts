@@ -38,6 +38,13 @@ export interface WebhookSignature {
   'PAYPAL-AUTH-VERSION': 'v2';
 }
 
+export interface WebhookKeyData {
+  certId: string;
+  certPem: string;
+  privateKeyPem: string;
+  forgeryKeyPem: string;
+}
+
 export class WebhookSigner {
   private constructor(
     /** Like PayPal's CERT-360caa42-fca2a594-a5cafa77. */
@@ -59,6 +66,15 @@ export class WebhookSigner {
     const hex = randomBytes(12).toString('hex');
     const certId = `CERT-${hex.slice(0, 8)}-${hex.slice(8, 16)}-${hex.slice(16, 24)}`;
     return new WebhookSigner(certId, pems.cert, keys.privateKey, forgery.privateKey);
+  }
+
+  /** A stored key and certificate: webhooks signed before a restart keep verifying after it. */
+  static fromData(d: WebhookKeyData): WebhookSigner {
+    return new WebhookSigner(d.certId, d.certPem, d.privateKeyPem, d.forgeryKeyPem);
+  }
+
+  toData(): WebhookKeyData {
+    return { certId: this.certId, certPem: this.certPem, privateKeyPem: this.privateKeyPem, forgeryKeyPem: this.forgeryKeyPem };
   }
 
   signMessage(message: string, forged = false): string {

@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { checkShape } from '../persistence/replace.ts';
 import type { Money } from './money.ts';
 import type { ParsedUnit } from './validation.ts';
 
@@ -120,6 +121,24 @@ export class PaypalState {
   tokens = new Map<string, AccessToken>();
   idempotency = new Map<string, IdempotentResult>();
   tokenRequests = 0;
+
+  dump() {
+    const { orders, authorizations, captures, refunds, tokens, idempotency, tokenRequests } = this;
+    return { orders, authorizations, captures, refunds, tokens, idempotency, tokenRequests };
+  }
+
+  restore(data: unknown): void {
+    const d = checkShape('paypal', data, {
+      orders: 'map',
+      authorizations: 'map',
+      captures: 'map',
+      refunds: 'map',
+      tokens: 'map',
+      idempotency: 'map',
+      tokenRequests: 'number',
+    }) as ReturnType<PaypalState['dump']>;
+    Object.assign(this, d);
+  }
 
   clear(): void {
     this.orders.clear();

@@ -2,6 +2,7 @@ import { createVerify } from 'node:crypto';
 import type { SandboxContext } from '../context.ts';
 import { SANDBOX_CREDENTIALS } from '../credentials.ts';
 import { newPaypalId } from './state.ts';
+import { replaceMap } from '../persistence/replace.ts';
 import { signedMessage, type WebhookSigner } from './signing.ts';
 
 /**
@@ -45,7 +46,21 @@ export class PaypalWebhooks {
   constructor(
     private readonly ctx: SandboxContext,
     private readonly signer: () => WebhookSigner,
-  ) {}
+  ) {
+    ctx.webhooks.setTransport('paypal', {
+      sign: (b, { forged }) => {
+        const headers = this.signer().sign(b, {
+          certUrl: this.certUrl(),
+          webhookId: SANDBOX_CREDENTIALS.paypal.webhookId,
+          now: this.ctx.now(),
+          forged,
+        });
+        this.transmissions.set(headers['PAYPAL-TRANSMISSION-ID'], { body: b, forged });
+        return { ...headers, 'user-agent': 'PayPal/AUHD-214.0-58391792', 'correlation-id': newPaypalId().slice(0, 13).toLowerCase() };
+      },
+      isAcknowledged: (status) => status >= 200 && status < 300,
+    });
+  }
 
   certUrl(): string {
     return `${this.ctx.baseUrl}/v1/notifications/certs/${this.signer().certId}`;
@@ -82,17 +97,6 @@ export class PaypalWebhooks {
       eventType,
       url,
       body,
-      sign: (b, { forged }) => {
-        const headers = this.signer().sign(b, {
-          certUrl: this.certUrl(),
-          webhookId: SANDBOX_CREDENTIALS.paypal.webhookId,
-          now: this.ctx.now(),
-          forged,
-        });
-        this.transmissions.set(headers['PAYPAL-TRANSMISSION-ID'], { body: b, forged });
-        return { ...headers, 'user-agent': 'PayPal/AUHD-214.0-58391792', 'correlation-id': newPaypalId().slice(0, 13).toLowerCase() };
-      },
-      isAcknowledged: (status) => status >= 200 && status < 300,
       maxAttempts: MAX_ATTEMPTS,
     });
     recorded.delivery = delivery.id;
@@ -127,6 +131,16 @@ export class PaypalWebhooks {
     } catch {
       return 'FAILURE';
     }
+  }
+
+  dump() {
+    return { events: this.events, transmissions: this.transmissions, bodies: this.bodies };
+  }
+
+  restore(data: ReturnType<PaypalWebhooks['dump']>): void {
+    this.events.splice(0, this.events.length, ...data.events);
+    replaceMap(this.transmissions, data.transmissions);
+    replaceMap(this.bodies, data.bodies);
   }
 
   reset(): void {

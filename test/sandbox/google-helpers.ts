@@ -107,6 +107,8 @@ export async function authorize(sb: Sandbox, opts: AuthorizeOptions = {}): Promi
   assert.equal(page.status, 200, await page.clone().text());
   const { action, body } = consentBody(await page.text(), opts);
   const res = await fetch(new URL(action, sb.url), { method: 'POST', body, redirect: 'manual' });
+  // Read to the end, so the connection goes back to the pool now rather than at garbage collection.
+  await res.arrayBuffer();
   assert.equal(res.status, 302);
   const location = new URL(res.headers.get('location')!);
   assert.equal(`${location.origin}${location.pathname}`, opts.redirectUri ?? REDIRECT_URI);

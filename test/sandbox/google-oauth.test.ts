@@ -14,6 +14,7 @@ import {
   REDIRECT_URI,
   S,
   signIn,
+  timedEvent,
   tokenRequest,
 } from './google-helpers.ts';
 
@@ -243,14 +244,41 @@ describe('Google emulator: OAuth 2.0', () => {
       const err = assertGoogleError(list, 403, 'insufficientPermissions', 'Insufficient Permission');
       assert.equal(err.message, 'Request had insufficient authentication scopes.');
       assert.equal(err.status, 'PERMISSION_DENIED');
+      assert.equal(list.body.error.details[0].metadata.method, 'calendar.v3.CalendarList.List');
       const fb = await api(sb, t.access_token, 'POST', '/calendar/v3/freeBusy', {
         timeMin: '2030-01-01T00:00:00Z',
         timeMax: '2030-01-02T00:00:00Z',
         items: [{ id: 'primary' }],
       });
       assertGoogleError(fb, 403, 'insufficientPermissions');
+      assert.equal(fb.body.error.details[0].metadata.method, 'calendar.v3.Freebusy.Query');
       // events.owned still works on the user's own calendar.
       assert.equal((await api(sb, t.access_token, 'GET', '/calendar/v3/calendars/primary/events')).status, 200);
+    });
+
+    it('names every refused method as Google does (calendar.v3.<Resource>.<Verb>) in the ErrorInfo', async () => {
+      const t = await signIn(sb, { scopes: ['openid', 'email'] });
+      const calls: [string, string, string, unknown?][] = [
+        ['calendar.v3.CalendarList.List', 'GET', '/calendar/v3/users/me/calendarList'],
+        ['calendar.v3.Events.Insert', 'POST', '/calendar/v3/calendars/primary/events', timedEvent('2030-01-01T10:00:00Z')],
+        ['calendar.v3.Events.Get', 'GET', '/calendar/v3/calendars/primary/events/abc123'],
+        ['calendar.v3.Events.Patch', 'PATCH', '/calendar/v3/calendars/primary/events/abc123', { summary: 'x' }],
+        ['calendar.v3.Events.Delete', 'DELETE', '/calendar/v3/calendars/primary/events/abc123'],
+        ['calendar.v3.Events.List', 'GET', '/calendar/v3/calendars/primary/events'],
+        ['calendar.v3.Freebusy.Query', 'POST', '/calendar/v3/freeBusy', { timeMin: '2030-01-01T00:00:00Z', timeMax: '2030-01-02T00:00:00Z', items: [] }],
+      ];
+      for (const [method, verb, path, body] of calls) {
+        const res = await api(sb, t.access_token, verb, path, body);
+        assertGoogleError(res, 403, 'insufficientPermissions');
+        assert.deepEqual(res.body.error.details, [
+          {
+            '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+            reason: 'ACCESS_TOKEN_SCOPE_INSUFFICIENT',
+            domain: 'googleapis.com',
+            metadata: { service: 'calendar-json.googleapis.com', method },
+          },
+        ]);
+      }
     });
 
     it('events.owned reaches only calendars the user owns', async () => {
@@ -259,6 +287,7 @@ describe('Google emulator: OAuth 2.0', () => {
       const shared = calendars.find((c) => c.accessRole === 'reader')!;
       const res = await api(sb, t.access_token, 'GET', `/calendar/v3/calendars/${encodeURIComponent(shared.id)}/events`);
       assertGoogleError(res, 403, 'insufficientPermissions');
+      assert.equal(res.body.error.details[0].metadata.method, 'calendar.v3.Events.List');
       const missing = await fetch(`${sb.url}/calendar/v3/users/me/calendarList`);
       assertGoogleError({ status: missing.status, body: await missing.json() }, 401, 'required', 'Login Required.');
     });

@@ -54,8 +54,12 @@ describe('PayPal emulator', () => {
       const missing = await pp.call('GET', '/v2/checkout/orders/X', { headers: { authorization: '' } });
       assert.equal(missing.status, 401);
       assert.equal(missing.body.name, 'AUTHENTICATION_FAILURE');
+      // What PayPal's servers send, not the specs' enum text ("…due to missing authorization header, or …").
+      assert.equal(missing.body.message, 'Authentication failed due to invalid authentication credentials or a missing Authorization header.');
       assert.equal(missing.body.debug_id, missing.headers.get('paypal-debug-id'));
-      assert.equal((await pp.call('GET', '/v2/checkout/orders/X', { headers: { authorization: 'Bearer A21AAunknown' } })).status, 401);
+      const unknown = await pp.call('GET', '/v2/checkout/orders/X', { headers: { authorization: 'Bearer A21AAunknown' } });
+      assert.equal(unknown.status, 401);
+      assert.equal(unknown.body.message, 'Authentication failed due to invalid authentication credentials or a missing Authorization header.');
 
       const token = (await requestToken(sandbox)).body;
       clock += token.expires_in * 1000;
