@@ -330,6 +330,26 @@ describe('events on Google Calendar', () => {
     assert.equal((await insertJobs(app, event.id)).length, 1, 'the same job went on');
   });
 
+  it('queues the insert job at most once per event', async () => {
+    const { browser } = await signIn(app, { email: 'once@example.com' });
+    const userId = (await browser.json(`${app.url}/api/v1/me`)).body.user.id;
+    const { event } = await createEvent(app, browser);
+    // Google is slow to answer, so the insert is still running while the other senders try.
+    await addFault(app.runtime.sandbox!, { provider: 'google', operation: 'calendar.events.insert', fault: 'latency', ms: 3000, count: 1 });
+    await pay(app, event.id);
+    const [waiting] = await waitFor('the insert to run', async () => {
+      const jobs = await insertJobs(app, event.id);
+      return jobs[0]?.state === 'active' ? jobs : null;
+    });
+    // Everything else that queues the insert: a reconnect, the reconnect deadline finding access back.
+    await app.runtime.db.transaction((tx) => app.runtime.events.resumeForUser(tx, userId));
+    await app.runtime.events.reconnectDeadline(event.id);
+    assert.deepEqual((await insertJobs(app, event.id)).map((j) => j.id), [waiting!.id], 'still the one job');
+    await waitForState(app, browser, event.id, 'confirmed');
+    assert.equal((await insertJobs(app, event.id)).length, 1);
+    assert.equal((await googleEvents(app, 'once@example.com')).filter((g) => g.id === event.google.eventId).length, 1);
+  });
+
   it('fails for good, with Google’s own message, when Google refuses the event as invalid', async () => {
     const { browser } = await signIn(app, { email: 'invalid@example.com' });
     const { event } = await createEvent(app, browser);
