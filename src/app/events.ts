@@ -313,6 +313,9 @@ export class Events {
     const since = info?.needsReconnectSince ?? new Date();
     const deadline = new Date(since.getTime() + this.cfg.reconnectWindowHours * 3600_000);
     await this.db.transaction((tx) => this.jobs.send(tx, QUEUES.reconnectDeadline, { eventId: e.id }, { startAfter: deadline, singletonKey: e.id }));
+    // A reconnect while this job ran could not queue another insert (this one was still running):
+    // this job then goes again itself. The deadline job covers a reconnect later than this look.
+    if ((await this.google.info(e.userId))?.status === 'active') throw new Error('Google access was reconnected meanwhile; the insert goes again');
     this.log.info({ eventId: e.id, deadline }, 'event waits for the user to reconnect Google');
   }
 
