@@ -1,16 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import type { calendar_v3 } from '@googleapis/calendar';
 import type { Database, Tx } from '../db/database.ts';
 import * as repo from '../db/repos/events.ts';
 import type { Attendee, EventRecord } from '../db/repos/events.ts';
 import { assertTransition } from '../domain/event-state.ts';
-import { isoWithOffset, type GoogleEventDateTime } from '../domain/event-time.ts';
-import { googleEventId, googleEventIdWithSuffix } from '../domain/google-event-id.ts';
+import { googleEventId } from '../domain/google-event-id.ts';
 import { firstOccurrences, normalizeSchedule, type Schedule } from '../domain/recurrence.ts';
 import { AppError, isAppError } from '../errors.ts';
-import type { JobQueue } from '../jobs/queue.ts';
+import type { JobContext, JobQueue } from '../jobs/queue.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { GoogleConnections } from './google-connections.ts';
+import type { CalendarEventInput, CalendarPort, CalendarSummary, InsertedEvent } from './ports/calendar.ts';
 
 /**
  * Events: creation (validated times, recurrence, a free/busy check), and the step that puts a paid
@@ -60,8 +59,25 @@ export interface EventsConfig {
   reconnectWindowHours: number;
 }
 
-/** Retries of a calendar insert after its first attempt; the last attempt fails the event instead. */
+/**
+ * Retries of a calendar insert after its first attempt, from 5 s and doubling (about 40 minutes in
+ * all), never sooner than Google's Retry-After; each attempt sends one insert. The last attempt
+ * fails the event instead.
+ */
 const INSERT_RETRY_LIMIT = 8;
+
+/**
+ * How long a request waits for Google, all its calls together. Past it, the free/busy check says it
+ * could not run, and a calendar that could not be checked is refused.
+ */
+export const REQUEST_DEADLINE_MS = 2_000;
+
+/** Codes of the problems creating an event can answer, beside its kind. */
+export const CALENDAR_CODES = {
+  notFound: 'calendar_not_found',
+  notWritable: 'calendar_not_writable',
+  checkUnavailable: 'calendar_check_unavailable',
+} as const;
 
 /** How many occurrences of a recurring event the free/busy check looks at. */
 export const AVAILABILITY_OCCURRENCES = 10;
@@ -82,7 +98,7 @@ export class Events {
       retryLimit: INSERT_RETRY_LIMIT,
       retryDelaySeconds: 5,
       // A worker that died mid-insert (kill -9) leaves the job active; it is retried after this.
-      // Generous for four Calendar attempts with backoff, short enough to resume soon.
+      // Generous for one attempt's few calls (each bounded by its timeout), short enough to resume soon.
       expireInSeconds: 120,
       handler: (data, ctx) => this.insertIntoCalendar(data.eventId, ctx),
     });
@@ -94,19 +110,26 @@ export class Events {
   }
 
   async checkAvailability(userId: string, input: Pick<EventInput, 'timeZone' | 'allDay' | 'start' | 'end' | 'recurrence' | 'calendarId'>): Promise<Availability> {
-    return this.#availability(userId, normalizeSchedule({ ...input, recurrence: input.recurrence ?? [] }), input.calendarId ?? 'primary');
+    const schedule = normalizeSchedule({ ...input, recurrence: input.recurrence ?? [] });
+    let cal;
+    try {
+      cal = await this.google.calendarFor(userId, { signal: AbortSignal.timeout(REQUEST_DEADLINE_MS) });
+    } catch (err) {
+      if (!isAppError(err)) throw err;
+      return { checked: 0, conflicts: [], unavailable: err.message };
+    }
+    return this.#availability(cal, schedule, input.calendarId ?? 'primary');
   }
 
-  async #availability(userId: string, schedule: Schedule, calendarId: string): Promise<Availability> {
+  /** Never fails: a check that cannot run says so in `unavailable`. */
+  async #availability(cal: CalendarPort, schedule: Schedule, calendarId: string): Promise<Availability> {
     const spans = firstOccurrences(schedule, AVAILABILITY_OCCURRENCES);
     if (spans.length === 0) return { checked: 0, conflicts: [] };
     let busy;
     try {
-      const cal = await this.google.calendarFor(userId);
       busy = await cal.freeBusy(calendarId, spans[0]!.start, spans[spans.length - 1]!.end);
     } catch (err) {
-      if (!isAppError(err)) throw err;
-      return { checked: 0, conflicts: [], unavailable: err.message };
+      return { checked: 0, conflicts: [], unavailable: isAppError(err) ? err.message : 'The calendar check failed.' };
     }
     const conflicts: Conflict[] = [];
     for (const s of spans) {
@@ -120,9 +143,42 @@ export class Events {
     return { checked: spans.length, conflicts };
   }
 
+  /**
+   * The chosen calendar must be one LeadsCalendar can write to, or the person would pay for an
+   * event that can never reach it. Unknown: refused, since the insert might then fail for good.
+   */
+  async #writableCalendar(cal: CalendarPort, calendarId: string): Promise<CalendarSummary> {
+    let list;
+    try {
+      list = await cal.listCalendars();
+    } catch (err) {
+      if (!isAppError(err) || !err.retryable) throw err;
+      throw new AppError(
+        'provider_unavailable',
+        `Google did not answer in time, so LeadsCalendar could not check that it can add events to calendar ${calendarId}. Nothing was created; try again in a moment.`,
+        { provider: 'google', details: { code: CALENDAR_CODES.checkUnavailable }, cause: err },
+      );
+    }
+    const found = calendarId === 'primary' ? list.find((c) => c.primary) : list.find((c) => c.id === calendarId);
+    const refuse = (code: string, message: string) =>
+      new AppError('invalid_request', message, { details: { code, errors: [{ path: 'body/calendarId', message }] } });
+    if (!found) {
+      throw refuse(CALENDAR_CODES.notFound, `Calendar ${calendarId} is not in your Google calendar list. Choose one of the calendars GET /api/v1/calendars lists.`);
+    }
+    if (!found.writable) {
+      const why = found.access === 'owner' || found.access === 'writer' ? 'it is not a calendar you own' : 'you can only see it, not add events to it';
+      throw refuse(CALENDAR_CODES.notWritable, `LeadsCalendar cannot add events to calendar “${found.summary}”: ${why}. Choose one of the calendars GET /api/v1/calendars lists.`);
+    }
+    return found;
+  }
+
   async create(userId: string, input: EventInput): Promise<{ event: EventRecord; availability: Availability }> {
     const schedule = normalizeSchedule({ ...input, recurrence: input.recurrence ?? [] });
-    const availability = await this.#availability(userId, schedule, input.calendarId ?? 'primary');
+    const calendarId = input.calendarId ?? 'primary';
+    const cal = await this.google.calendarFor(userId, { signal: AbortSignal.timeout(REQUEST_DEADLINE_MS) });
+    const [target, checked] = await Promise.allSettled([this.#writableCalendar(cal, calendarId), this.#availability(cal, schedule, calendarId)]);
+    if (target.status === 'rejected') throw target.reason;
+    const availability = checked.status === 'fulfilled' ? checked.value : { checked: 0, conflicts: [], unavailable: 'The calendar check failed.' };
     if (this.cfg.conflicts === 'block' && availability.conflicts.length) {
       throw new AppError('conflict', `The event overlaps ${availability.conflicts.length} busy period(s) in your calendar.`, {
         details: { conflicts: availability.conflicts },
@@ -138,7 +194,7 @@ export class Events {
           title: input.title,
           description: input.description ?? null,
           location: input.location ?? null,
-          calendarId: input.calendarId ?? 'primary',
+          calendarId,
           timeZone: schedule.timeZone,
           allDay: schedule.allDay,
           startLocal: schedule.start,
@@ -195,77 +251,58 @@ export class Events {
     await this.jobs.send(tx, QUEUES.insert, { eventId }, { singletonKey: eventId });
   }
 
-  /** After a reconnect: every paid event of the user waiting for the calendar goes again. */
+  /** After a reconnect: every paid event of the user waiting for the calendar goes again (unless its insert is queued already). */
   async resumeForUser(tx: Tx, userId: string): Promise<void> {
     for (const e of await repo.userEventsInState(tx, userId, 'paid')) {
-      await this.jobs.send(tx, QUEUES.insert, { eventId: e.id });
+      await this.jobs.send(tx, QUEUES.insert, { eventId: e.id }, { singletonKey: e.id });
     }
   }
 
-  googleEvent(e: EventRecord): calendar_v3.Schema$Event & { id: string } {
-    const time = normalizeSchedule({ timeZone: e.timeZone, allDay: e.allDay, start: e.startLocal, end: e.endLocal, recurrence: e.recurrence });
-    // Timed events carry the offset we resolved as well as the zone: an ambiguous local time
-    // (DST overlap) then means the instant we stored and showed, whatever Google would pick.
-    const pin = (d: GoogleEventDateTime, instant: Date): GoogleEventDateTime =>
-      'dateTime' in d ? { dateTime: isoWithOffset(instant, e.timeZone), timeZone: d.timeZone } : d;
-    const link = `${this.cfg.publicBaseUrl}/app/events/${e.id}`;
+  /** What goes on the calendar for an event. */
+  calendarEvent(e: EventRecord): CalendarEventInput {
     return {
-      id: e.googleEventId,
-      summary: e.title,
-      description: `${e.description ? `${e.description}\n\n` : ''}Booked with LeadsCalendar: ${link}`,
-      ...(e.location ? { location: e.location } : {}),
-      start: pin(time.google.start, e.startAt),
-      end: pin(time.google.end, e.endAt),
-      ...(e.recurrence.length ? { recurrence: e.recurrence } : {}),
-      ...(e.attendees.length ? { attendees: e.attendees.map((a) => ({ email: a.email, displayName: a.displayName, optional: a.optional })) } : {}),
-      extendedProperties: { private: { lcEventId: e.id } },
+      title: e.title,
+      description: e.description,
+      location: e.location,
+      timeZone: e.timeZone,
+      allDay: e.allDay,
+      startLocal: e.startLocal,
+      endLocal: e.endLocal,
+      startAt: e.startAt,
+      endAt: e.endAt,
+      recurrence: e.recurrence,
+      attendees: e.attendees,
+      sendUpdates: e.sendUpdates,
+      link: `${this.cfg.publicBaseUrl}/app/events/${e.id}`,
     };
   }
 
-  /** The `calendar.insert` job. */
-  async insertIntoCalendar(eventId: string, ctx: { attempt: number; log: Logger }): Promise<void> {
+  /**
+   * The `calendar.insert` job: one insert per attempt. What retrying cannot fix fails the event;
+   * what it can is thrown, and the queue runs this job again later (never sooner than Google's
+   * Retry-After) until its one retry budget is spent; the last attempt fails the event.
+   */
+  async insertIntoCalendar(eventId: string, ctx: Pick<JobContext, 'lastAttempt' | 'log'>): Promise<void> {
     const e = await repo.findEvent(this.db, eventId);
     if (!e || e.state !== 'paid') return; // done already, or no longer wanted: nothing to do
-    let result;
+    let result: InsertedEvent;
     try {
       const cal = await this.google.calendarFor(e.userId);
-      let body = this.googleEvent(e);
-      try {
-        result = await cal.insertIdempotent(e.calendarId, body, e.sendUpdates);
-      } catch (err) {
-        // A deleted event whose restore Google forbids: a fresh, still deterministic, id.
-        if (!isAppError(err, 'forbidden') || err.providerCode === 'insufficientPermissions') throw err;
-        body = { ...body, id: googleEventIdWithSuffix(e.id, 1) };
-        result = await cal.insertIdempotent(e.calendarId, body, e.sendUpdates);
-      }
-      result = { ...result, id: body.id };
+      result = await cal.insertEvent(e.calendarId, e.id, this.calendarEvent(e));
     } catch (err) {
       if (!isAppError(err)) throw err;
-      if (err.providerCode === 'needs_reconnect') return this.#waitForReconnect(e);
-      if (err.providerCode === 'invalid_grant' || err.providerCode === 'insufficientPermissions') {
-        await this.google.markNeedsReconnect(e.userId, err.message);
-        return this.#waitForReconnect(e);
-      }
-      if (err.kind === 'rate_limited' && (err.retryAfterMs ?? 0) > 30_000) {
-        // A quota cool-down: come back later instead of holding a worker or burning retries.
-        ctx.log.warn({ eventId, retryAfterMs: err.retryAfterMs }, 'Google quota exhausted; insert rescheduled');
-        await this.db.transaction((tx) =>
-          this.jobs.send(tx, QUEUES.insert, { eventId }, { startAfter: new Date(Date.now() + err.retryAfterMs!) }),
-        );
-        return;
-      }
-      if (err.kind === 'invalid_request' || err.kind === 'not_found' || err.kind === 'forbidden') {
-        return this.#fail(e, err.message);
-      }
-      if (ctx.attempt > INSERT_RETRY_LIMIT) return this.#fail(e, `Google Calendar kept failing: ${err.message}`);
+      // The refusal is on the connection already (GoogleConnections records it).
+      if (err.kind === 'unauthorized') return this.#waitForReconnect(e);
+      if (!err.retryable) return this.#fail(e, err.message);
+      if (ctx.lastAttempt) return this.#fail(e, `Google Calendar kept failing: ${err.message}`);
       throw err;
     }
     await this.db.transaction(async (tx) => {
       const current = await repo.findEvent(tx, eventId, { forUpdate: true });
       if (current?.state !== 'paid') return;
       await repo.setState(tx, eventId, 'paid', 'confirmed', `on Google Calendar (${result.outcome})`, {
-        googleEventId: result.id,
-        ...(result.event.htmlLink ? { googleHtmlLink: result.event.htmlLink } : {}),
+        googleEventId: result.providerEventId,
+        ...(result.htmlLink ? { googleHtmlLink: result.htmlLink } : {}),
       });
     });
     ctx.log.info({ eventId, outcome: result.outcome }, 'event confirmed on Google Calendar');
@@ -276,6 +313,9 @@ export class Events {
     const since = info?.needsReconnectSince ?? new Date();
     const deadline = new Date(since.getTime() + this.cfg.reconnectWindowHours * 3600_000);
     await this.db.transaction((tx) => this.jobs.send(tx, QUEUES.reconnectDeadline, { eventId: e.id }, { startAfter: deadline, singletonKey: e.id }));
+    // A reconnect while this job ran could not queue another insert (this one was still running):
+    // this job then goes again itself. The deadline job covers a reconnect later than this look.
+    if ((await this.google.info(e.userId))?.status === 'active') throw new Error('Google access was reconnected meanwhile; the insert goes again');
     this.log.info({ eventId: e.id, deadline }, 'event waits for the user to reconnect Google');
   }
 
@@ -285,7 +325,7 @@ export class Events {
     if (!e || e.state !== 'paid') return;
     const info = await this.google.info(e.userId);
     if (info?.status === 'active') {
-      await this.db.transaction((tx) => this.jobs.send(tx, QUEUES.insert, { eventId }));
+      await this.db.transaction((tx) => this.jobs.send(tx, QUEUES.insert, { eventId }, { singletonKey: eventId }));
       return;
     }
     await this.#fail(e, `Google Calendar access was not reconnected within ${this.cfg.reconnectWindowHours} hours.`);

@@ -1,19 +1,27 @@
-import type { OAuth2Client } from 'google-auth-library';
 import type { TokenCipher } from '../crypto/token-cipher.ts';
 import type { Database, Tx } from '../db/database.ts';
 import { upsertGoogleUser } from '../db/repos/users.ts';
-import { AppError } from '../errors.ts';
+import { AppError, isAppError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import { GoogleCalendar, type CalendarOptions } from '../providers/google/calendar.ts';
-import type { ExchangedGrant, GoogleOAuth } from '../providers/google/oauth.ts';
+import type { ClientLimits, ExchangedGrant, GoogleOAuth } from '../providers/google/oauth.ts';
 import { missingScopes } from '../providers/google/scopes.ts';
+import type { CalendarPort, CalendarSummary } from './ports/calendar.ts';
 
 /**
  * A user's link to their Google account: who they are (keyed by Google's `sub`), the offline grant
  * (refresh token encrypted at rest, access token cached encrypted), and its health. A grant Google
  * no longer honours (`invalid_grant`) turns the link to `needs_reconnect`: nothing is deleted, work
- * waits, and a new sign-in resumes it.
+ * waits, and a new sign-in resumes it. Any call to Google that finds the grant refused (a refresh
+ * answered `invalid_grant`, a revoked token, a permission taken back) records it here at once, so
+ * that /api/v1/me never calls a grant active that Google has just refused.
  */
+
+/** The calendar port for one person, as GoogleConnections hands it out. */
+export interface ConnectedCalendar extends CalendarPort {
+  /** @deprecated The same as listWritableCalendars, for callers not yet renamed. */
+  listOwnedCalendars(): Promise<CalendarSummary[]>;
+}
 
 export type ConnectionStatus = 'active' | 'needs_reconnect' | 'revoked';
 
@@ -100,7 +108,7 @@ export class GoogleConnections {
   }
 
   /** An OAuth client holding the user's tokens; refreshed tokens are written back encrypted. */
-  async clientFor(userId: string): Promise<OAuth2Client> {
+  async clientFor(userId: string, limits: ClientLimits = {}) {
     const [r] = await this.db.query<Row>('select * from google_connections where user_id = $1', [userId]);
     if (!r || r.status !== 'active' || !r.refresh_token_enc) {
       throw new AppError('unauthorized', 'Google access needs reconnecting: sign in with Google again.', {
@@ -108,7 +116,7 @@ export class GoogleConnections {
         providerCode: 'needs_reconnect',
       });
     }
-    const client = this.oauth.client();
+    const client = this.oauth.client({ timeoutMs: limits.timeoutMs ?? this.calendarOptions.timeoutMs, ...(limits.signal ? { signal: limits.signal } : {}) });
     client.setCredentials({
       refresh_token: this.cipher.decrypt(r.refresh_token_enc, userId),
       ...(r.access_token_enc && r.access_token_expires_at
@@ -128,8 +136,32 @@ export class GoogleConnections {
     return client;
   }
 
-  async calendarFor(userId: string): Promise<GoogleCalendar> {
-    return new GoogleCalendar(await this.clientFor(userId), this.calendarOptions);
+  /**
+   * The person's calendar, each call one attempt within `limits` (a request passes its deadline; a
+   * job, nothing: the configured per-call timeout applies).
+   */
+  async calendarFor(userId: string, limits: ClientLimits = {}): Promise<ConnectedCalendar> {
+    const port = new GoogleCalendar(await this.clientFor(userId, limits), {
+      ...this.calendarOptions,
+      ...(limits.timeoutMs ? { timeoutMs: limits.timeoutMs } : {}),
+      ...(limits.signal ? { signal: limits.signal } : {}),
+    });
+    const recorded = <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+      async (...args: A): Promise<R> => {
+        try {
+          return await call(...args);
+        } catch (err) {
+          if (isAppError(err, 'unauthorized')) await this.markNeedsReconnect(userId, err.message).catch((e) => this.log.warn({ err: e, userId }, 'could not record a refused Google grant'));
+          throw err;
+        }
+      };
+    return {
+      listCalendars: recorded(() => port.listCalendars()),
+      listWritableCalendars: recorded(() => port.listWritableCalendars()),
+      listOwnedCalendars: recorded(() => port.listWritableCalendars()),
+      freeBusy: recorded((calendarId: string, from: Date, to: Date) => port.freeBusy(calendarId, from, to)),
+      insertEvent: recorded((calendarId: string, eventId: string, event: Parameters<CalendarPort['insertEvent']>[2]) => port.insertEvent(calendarId, eventId, event)),
+    };
   }
 
   /** Google refused the grant: keep everything, wait for the user to reconnect. */

@@ -1,5 +1,6 @@
 import PgBoss from 'pg-boss';
 import type { Database, Queryable, Tx } from '../db/database.ts';
+import { isAppError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 
@@ -8,14 +9,31 @@ import type { Metrics } from '../observability/metrics.ts';
  * LOCKED, safe with several instances). A job is sent inside the caller's transaction, so a
  * rolled-back change leaves no job, and a committed one wakes this instance's worker at once;
  * polling only covers the jobs another instance committed.
+ *
+ * A singleton key means "at most one job per key waiting, retrying or running", enforced by a
+ * unique index on the queue's table (pg-boss 10's policies each cover only some of those states;
+ * its later `exclusive` policy is this index). A failed attempt is rescheduled on the same job row,
+ * so every retry — a quota cool-down included — spends the one budget of `retryLimit`.
  */
+
+export interface JobContext {
+  jobId: string;
+  /** 1 for the first run. */
+  attempt: number;
+  /** No retry follows if this attempt throws: the handler may prefer to record a failure itself. */
+  lastAttempt: boolean;
+  log: Logger;
+}
 
 export interface QueueDefinition<T extends object> {
   name: string;
-  handler: (data: T, ctx: { jobId: string; attempt: number; log: Logger }) => Promise<void>;
-  /** Retries after the first failure (default 5). */
+  handler: (data: T, ctx: JobContext) => Promise<void>;
+  /** Retries after the first failure (default 5); the attempt after the last retry is the job's last. */
   retryLimit?: number;
-  /** Seconds before the first retry; doubled with jitter on each further retry (default 2). */
+  /**
+   * Seconds before the first retry; doubled with jitter on each further retry (default 2), and never
+   * sooner than the `retryAfterMs` of the error thrown (a provider's Retry-After or cool-down).
+   */
   retryDelaySeconds?: number;
   /** A job still running after this long is failed and retried (default 300). */
   expireInSeconds?: number;
@@ -26,8 +44,23 @@ export interface QueueDefinition<T extends object> {
 export interface SendOptions {
   /** Run no earlier than this. */
   startAfter?: Date;
-  /** At most one queued job per key (pg-boss singleton key), e.g. the event id. */
+  /**
+   * At most one job of this queue per key that is waiting, retrying or running, e.g. the event id:
+   * a send while one exists stores nothing and returns null.
+   */
   singletonKey?: string;
+}
+
+// Any constant works; it only has to be the same for every instance on this database.
+const SINGLETON_INDEX_LOCK = 4_812_093_772 % 2 ** 31;
+
+/**
+ * Exponential backoff with jitter: in [base·2^n, base·2^(n+1)] seconds after the n-th retry
+ * (pg-boss's own formula), and never sooner than the provider asked.
+ */
+export function retryDelayMs(baseSeconds: number, retriesSoFar: number, retryAfterMs?: number, random: () => number = Math.random): number {
+  const step = baseSeconds * 1000 * 2 ** Math.min(16, retriesSoFar);
+  return Math.max(Math.round(step + step * random()), retryAfterMs ?? 0);
 }
 
 function bossDb(q: Queryable): PgBoss.Db {
@@ -44,6 +77,7 @@ export class JobQueue {
   readonly #workers = new Map<string, string[]>();
   #started = false;
   #stopping = false;
+  private readonly db: Database;
 
   constructor(
     db: Database,
@@ -51,6 +85,7 @@ export class JobQueue {
     private readonly metrics: Metrics | undefined,
     private readonly opts: { pollIntervalSeconds: number; maintenanceIntervalSeconds?: number; schema?: string },
   ) {
+    this.db = db;
     this.#boss = new PgBoss({
       db: bossDb(db),
       schema: opts.schema ?? 'pgboss',
@@ -73,6 +108,7 @@ export class JobQueue {
     for (const def of this.#defs.values()) {
       const options = {
         retryLimit: def.retryLimit ?? 5,
+        // pg-boss's own backoff only applies to a job whose worker died (found expired by maintenance).
         retryDelay: def.retryDelaySeconds ?? 2,
         retryBackoff: true,
         expireInSeconds: def.expireInSeconds ?? 300,
@@ -80,6 +116,7 @@ export class JobQueue {
       const existing = await this.#boss.getQueue(def.name);
       if (existing) await this.#boss.updateQueue(def.name, { name: def.name, ...options });
       else await this.#boss.createQueue(def.name, { name: def.name, ...options });
+      await this.#enforceSingletonKeys(def.name);
       const ids: string[] = [];
       for (let i = 0; i < (def.concurrency ?? 4); i++) {
         ids.push(
@@ -95,21 +132,77 @@ export class JobQueue {
     this.#started = true;
   }
 
+  get #schema(): string {
+    return this.opts.schema ?? 'pgboss';
+  }
+
+  /**
+   * The unique index behind `singletonKey`, on the queue's own partition of the job table. Jobs a
+   * previous version stored twice are cancelled first (the oldest stays), or the index could not be
+   * built. Under an advisory lock, so instances starting together build it once.
+   */
+  async #enforceSingletonKeys(queue: string): Promise<void> {
+    const schema = this.#schema;
+    await this.db.transaction(async (tx) => {
+      await tx.query('select pg_advisory_xact_lock($1, hashtext($2))', [SINGLETON_INDEX_LOCK, `${schema}.${queue}`]);
+      const [q] = await tx.query<{ partition_name: string }>(`select partition_name from ${schema}.queue where name = $1`, [queue]);
+      if (!q) throw new Error(`queue ${queue} has no table`);
+      await tx.query(
+        `update ${schema}.job j set state = 'cancelled', completed_on = now()
+          where j.name = $1 and j.singleton_key is not null and j.state <= 'active'
+            and exists (select 1 from ${schema}.job o where o.name = j.name and o.singleton_key = j.singleton_key
+                          and o.state <= 'active' and (o.created_on, o.id) < (j.created_on, j.id))`,
+        [queue],
+      );
+      await tx.exec(
+        `create unique index if not exists "${q.partition_name}_lck" on ${schema}."${q.partition_name}" (singleton_key)
+           where state <= 'active' and singleton_key is not null`,
+      );
+    });
+  }
+
   async #run(def: QueueDefinition<object>, jobs: PgBoss.JobWithMetadata<object>[]): Promise<void> {
     for (const job of jobs) {
-      const log = this.log.child({ job: { id: job.id, queue: def.name, attempt: job.retryCount + 1 } });
+      const attempt = job.retryCount + 1;
+      const lastAttempt = job.retryCount >= job.retryLimit;
+      const log = this.log.child({ job: { id: job.id, queue: def.name, attempt } });
       const end = this.metrics?.jobDuration.startTimer({ queue: def.name });
       try {
-        await def.handler(job.data, { jobId: job.id, attempt: job.retryCount + 1, log });
+        await def.handler(job.data, { jobId: job.id, attempt, lastAttempt, log });
         this.metrics?.jobsCompleted.inc({ queue: def.name, outcome: 'completed' });
       } catch (err) {
-        const final = job.retryCount >= job.retryLimit;
-        this.metrics?.jobsCompleted.inc({ queue: def.name, outcome: final ? 'failed' : 'retried' });
-        log.warn({ err, final }, final ? 'job failed for good' : 'job failed, will retry');
-        throw err;
+        this.metrics?.jobsCompleted.inc({ queue: def.name, outcome: lastAttempt ? 'failed' : 'retried' });
+        // The last attempt's error goes to pg-boss, which marks the job failed.
+        if (lastAttempt) {
+          log.warn({ err, final: true }, 'job failed for good');
+          throw err;
+        }
+        const delayMs = retryDelayMs(def.retryDelaySeconds ?? 2, job.retryCount, isAppError(err) ? err.retryAfterMs : undefined);
+        log.warn({ err, final: false, retryInMs: delayMs }, 'job failed, will retry');
+        // Unless the row could be rescheduled, pg-boss retries it with its own backoff.
+        if (!(await this.#retryLater(def.name, job.id, delayMs, err))) throw err;
       } finally {
         end?.();
       }
+    }
+  }
+
+  /**
+   * Puts a running job back as `retry`, to run again after `delayMs`. pg-boss then finds it no
+   * longer active and leaves it alone; its next fetch counts the retry (retry_count), so the delay
+   * is ours but the budget stays pg-boss's, one per job.
+   */
+  async #retryLater(queue: string, id: string, delayMs: number, err: unknown): Promise<boolean> {
+    try {
+      const rows = await this.db.query(
+        `update ${this.#schema}.job set state = 'retry', start_after = now() + $3 * interval '1 millisecond', output = $4::jsonb
+          where name = $1 and id = $2 and state = 'active' returning 1`,
+        [queue, id, delayMs, JSON.stringify({ message: err instanceof Error ? err.message : String(err) })],
+      );
+      return rows.length === 1;
+    } catch (updateErr) {
+      this.log.warn({ err: updateErr, jobId: id }, 'could not reschedule a failed job');
+      return false;
     }
   }
 

@@ -93,6 +93,53 @@ for (const kind of await dbKinds()) {
       assert.equal(last.state, 'failed');
       assert.equal(failures, 3);
     });
+
+    it('stores and runs a singleton job once, sent from two instances in two transactions, waiting or running', async () => {
+      // A second instance on the same database: its own queue object, and on PostgreSQL its own pool.
+      const second = kind === 'postgres' ? await openPostgres({ url: t.url! }) : t.db;
+      const runs: string[] = [];
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const define = (q: JobQueue) =>
+        q.define<{ from: string }>({
+          name: 'once',
+          handler: async ({ from }) => {
+            runs.push(from);
+            await gate;
+          },
+        });
+      const a = new JobQueue(t.db, log, undefined, { pollIntervalSeconds: 30, schema: 'pgboss_once' });
+      const b = new JobQueue(second, log, undefined, { pollIntervalSeconds: 30, schema: 'pgboss_once' });
+      define(a);
+      define(b);
+      await a.start();
+      await b.start();
+      const stored = () => t.db.query<{ id: string; state: string }>(`select id, state from pgboss_once.job where name = 'once' and singleton_key = 'event-1'`);
+      try {
+        // Waiting: a start in the future keeps it in `created`.
+        const id = await t.db.transaction((tx) => a.send(tx, 'once', { from: 'a' }, { singletonKey: 'event-1', startAfter: new Date(Date.now() + 3_600_000) }));
+        assert.ok(id);
+        assert.equal(await second.transaction((tx) => b.send(tx, 'once', { from: 'b' }, { singletonKey: 'event-1' })), null, 'refused while waiting');
+        // Running.
+        await t.db.query(`update pgboss_once.job set start_after = now() where id = $1`, [id]);
+        a.nudge('once');
+        b.nudge('once');
+        await waitFor('the job to run', () => runs.length === 1);
+        assert.equal(await second.transaction((tx) => b.send(tx, 'once', { from: 'b' }, { singletonKey: 'event-1' })), null, 'refused while running');
+        release();
+        await waitFor('the job to complete', async () => (await stored()).every((r) => r.state === 'completed'));
+        assert.deepEqual(await stored(), [{ id, state: 'completed' }], 'stored once');
+        assert.deepEqual(runs, ['a'], 'its handler ran once');
+        // Done, the key is free again: a later need is a new job.
+        assert.ok(await second.transaction((tx) => b.send(tx, 'once', { from: 'b' }, { singletonKey: 'event-1', startAfter: new Date(Date.now() + 3_600_000) })));
+      } finally {
+        release();
+        // Cleanup errors must not hide the assertion that failed.
+        await a.stop(1000).catch(() => {});
+        await b.stop(1000).catch(() => {});
+        if (second !== t.db) await second.close().catch(() => {});
+      }
+    });
   });
 }
 
@@ -102,14 +149,29 @@ describe('two app instances on one PostgreSQL database', async () => {
     const t = await createTestDatabase('postgres');
     const second = await openPostgres({ url: t.url! });
     const seen: { instance: string; n: number }[] = [];
+    let running = 0;
+    // Each handler holds its job until both instances have one running at once: then the jobs were
+    // shared between the instances, which is what this test is about. A single instance working alone
+    // never opens the gate, and the test times out.
+    let bothRunning!: () => void;
+    const gate = new Promise<void>((r) => (bothRunning = r));
+    const active = new Map<string, number>();
     const make = (db: typeof t.db, instance: string) => {
       const q = new JobQueue(db, log, undefined, { pollIntervalSeconds: 0.5 });
       q.define<{ n: number }>({
         name: 'work',
         concurrency: 3,
         handler: async ({ n }) => {
-          await new Promise((r) => setTimeout(r, 5));
-          seen.push({ instance, n });
+          running++;
+          active.set(instance, (active.get(instance) ?? 0) + 1);
+          if ((active.get('a') ?? 0) > 0 && (active.get('b') ?? 0) > 0) bothRunning();
+          try {
+            await gate;
+            seen.push({ instance, n });
+          } finally {
+            active.set(instance, active.get(instance)! - 1);
+            running--;
+          }
         },
       });
       return q;
@@ -124,11 +186,18 @@ describe('two app instances on one PostgreSQL database', async () => {
         for (let n = 0; n < total; n++) await a.send(tx, 'work', { n });
       });
       b.nudge('work');
-      await waitFor('all jobs', () => seen.length >= total, 30_000);
-      await new Promise((r) => setTimeout(r, 300));
+      // Done means every job is completed in the database and no handler is still running: a job
+      // fetched twice would show up in `seen` by then.
+      await waitFor(
+        'all jobs completed',
+        async () =>
+          running === 0 &&
+          Number((await t.db.query<{ n: string }>(`select count(*) as n from pgboss.job where name = 'work' and state = 'completed'`))[0]!.n) === total,
+        30_000,
+      );
       const ns = seen.map((s) => s.n).sort((x, y) => x - y);
       assert.deepEqual(ns, Array.from({ length: total }, (_, i) => i), 'each job ran exactly once');
-      assert.ok(new Set(seen.map((s) => s.instance)).size >= 1);
+      assert.deepEqual(new Set(seen.map((s) => s.instance)), new Set(['a', 'b']), 'both instances ran jobs');
     } finally {
       await a.stop(1000);
       await b.stop(1000);

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { QUEUES } from '../../src/app/events.ts';
 import { isAppError } from '../../src/errors.ts';
+import { GoogleCalendar } from '../../src/providers/google/calendar.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import type { Browser } from '../support/browser.ts';
 import { apiPost, sandboxJson, signIn } from '../support/google.ts';
@@ -41,6 +44,82 @@ async function waitForState(app: TestApp, browser: Browser, id: string, state: s
     const e = await eventState(app, browser, id);
     return e.state === state ? e : null;
   });
+}
+
+/** An HTTP proxy to `target` that forwards each request at once and its answer `delayMs` later. */
+async function delayingProxy(target: string, delayMs: number): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', async () => {
+      const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !['host', 'connection', 'content-length'].includes(k))) as Record<string, string>;
+      const upstream = await fetch(new URL(req.url!, target), { method: req.method!, headers, ...(chunks.length ? { body: Buffer.concat(chunks) } : {}) });
+      const body = Buffer.from(await upstream.arrayBuffer());
+      setTimeout(() => {
+        if (res.destroyed) return;
+        res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
+        res.end(body);
+      }, delayMs);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** The insert's attempts: the first and its 8 retries. */
+const INSERT_ATTEMPTS = 9;
+
+async function insertJobs(app: TestApp, eventId: string) {
+  return app.db.db.query<{ id: string; state: string; retry_count: number; start_after: Date }>(
+    `select id, state, retry_count, start_after from pgboss.job where name = $1 and data->>'eventId' = $2 order by created_on`,
+    [QUEUES.insert, eventId],
+  );
+}
+
+/** Switches a fault on for every insert until cleared; returns its rule id. */
+async function everyInsert(app: TestApp, fault: Record<string, unknown>): Promise<string> {
+  const res = await sandboxJson(app, '/__sandbox/faults', {
+    method: 'POST',
+    body: JSON.stringify({ provider: 'google', operation: 'calendar.events.insert', count: null, ...fault }),
+  });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  return res.body.id;
+}
+
+/** Inserts that reached the sandbox while the rule was on: each one fired it. */
+async function insertsSent(app: TestApp, ruleId: string): Promise<number> {
+  const fired = (await sandboxJson(app, '/__sandbox/faults')).body.fired as { ruleId: string }[];
+  return fired.filter((f) => f.ruleId === ruleId).length;
+}
+
+/**
+ * Runs the insert job's retries now instead of when they are due, recording how long each would
+ * have waited (seconds), until the job stops coming back.
+ */
+async function driveRetries(app: TestApp, eventId: string) {
+  const waits: number[] = [];
+  for (;;) {
+    const job = await waitFor('the insert job to retry or finish', async () => {
+      const [j] = await insertJobs(app, eventId);
+      return j && (j.state === 'retry' || j.state === 'completed' || j.state === 'failed') ? j : null;
+    }, 15_000, 10);
+    if (job.state !== 'retry') return { attempts: job.retry_count + 1, waits };
+    const [w] = await app.db.db.query<{ s: number }>(`select extract(epoch from (start_after - now()))::float8 as s from pgboss.job where id = $1`, [job.id]);
+    waits.push(Math.round(w!.s));
+    await app.db.db.query(`update pgboss.job set start_after = now() where id = $1`, [job.id]);
+    app.runtime.jobs.nudge(QUEUES.insert);
+    await waitFor('the retry to start', async () => {
+      const [j] = await insertJobs(app, eventId);
+      return j!.state !== 'retry' || j!.retry_count > job.retry_count;
+    }, 15_000, 10);
+  }
 }
 
 describe('events on Google Calendar', () => {
@@ -155,24 +234,30 @@ describe('events on Google Calendar', () => {
 
   it('gives one calendar event when the first insert answer is lost to a timeout', async () => {
     const { browser } = await signIn(app, { email: 'slow@example.com' });
+    const userId = (await browser.json(`${app.url}/api/v1/me`)).body.user.id;
     const { event } = await createEvent(app, browser);
-    const cal = await app.runtime.google.calendarFor((await browser.json(`${app.url}/api/v1/me`)).body.user.id);
-    // Google takes longer than our client waits: the first insert lands, but its answer is lost.
-    await addFault(app.runtime.sandbox!, { provider: 'google', operation: 'calendar.events.insert', fault: 'latency', ms: 1500, count: 1 });
-    const e = (await app.runtime.events.get((await browser.json(`${app.url}/api/v1/me`)).body.user.id, event.id));
-    const { GoogleCalendar } = await import('../../src/providers/google/calendar.ts');
-    const impatient = new GoogleCalendar((cal as any).auth, {
-      rootUrl: app.runtime.endpoints.googleApi,
-      timeoutMs: 300,
-      retry: { maxAttempts: 6, baseDelayMs: 900, maxDelayMs: 2000, maxInlineWaitMs: 30_000 },
-    });
-    const result = await impatient.insertIdempotent(e.calendarId, app.runtime.events.googleEvent(e), 'none');
-    assert.ok(['inserted', 'already_there'].includes(result.outcome));
+    const e = await app.runtime.events.get(userId, event.id);
+    // Google does the insert but its answer comes after our client gave up: a proxy between the
+    // two holds every answer back longer than the client waits.
+    const slowAnswers = await delayingProxy(app.runtime.endpoints.googleApi, 1500);
+    try {
+      const impatient = new GoogleCalendar(await app.runtime.google.clientFor(userId), { rootUrl: slowAnswers.url, timeoutMs: 300 });
+      await assert.rejects(impatient.insertEvent(e.calendarId, e.id, app.runtime.events.calendarEvent(e)), (err) => isAppError(err, 'provider_unavailable'));
+    } finally {
+      await slowAnswers.close();
+    }
+    await waitFor('the first insert to land', async () => (await googleEvents(app, 'slow@example.com')).some((g) => g.id === event.google.eventId));
+    // The repeat finds the event the lost answer was about, under the same id, and adds nothing.
+    const cal = await app.runtime.google.calendarFor(userId);
+    const again = await cal.insertEvent(e.calendarId, e.id, app.runtime.events.calendarEvent(e));
+    assert.equal(again.outcome, 'already_exists');
+    assert.equal(again.providerEventId, event.google.eventId);
     const copies = (await googleEvents(app, 'slow@example.com')).filter((g) => g.extendedProperties?.private?.lcEventId === event.id);
     assert.equal(copies.length, 1, 'exactly one event on the calendar');
     // And the job path ends confirmed with still one event.
     await pay(app, event.id);
-    await waitForState(app, browser, event.id, 'confirmed');
+    const done = await waitForState(app, browser, event.id, 'confirmed');
+    assert.match(done.transitions.at(-1).reason, /already_exists/);
     assert.equal((await googleEvents(app, 'slow@example.com')).filter((g) => g.extendedProperties?.private?.lcEventId === event.id).length, 1);
   });
 
@@ -182,54 +267,87 @@ describe('events on Google Calendar', () => {
     const { event } = await createEvent(app, browser);
     const cal = await app.runtime.google.calendarFor(userId);
     const e = await app.runtime.events.get(userId, event.id);
-    const body = app.runtime.events.googleEvent(e);
-    assert.equal((await cal.insertIdempotent('primary', body, 'none')).outcome, 'inserted');
-    assert.equal((await cal.insertIdempotent('primary', body, 'none')).outcome, 'already_there');
-    await (cal as any).auth.request({ url: `${app.runtime.endpoints.googleApi}/calendar/v3/calendars/primary/events/${body.id}`, method: 'DELETE' });
-    const again = await cal.insertIdempotent('primary', body, 'none');
+    const body = app.runtime.events.calendarEvent(e);
+    assert.equal((await cal.insertEvent('primary', e.id, body)).outcome, 'inserted');
+    assert.equal((await cal.insertEvent('primary', e.id, body)).outcome, 'already_exists');
+    const client = await app.runtime.google.clientFor(userId);
+    await client.request({ url: `${app.runtime.endpoints.googleApi}/calendar/v3/calendars/primary/events/${e.googleEventId}`, method: 'DELETE' });
+    const again = await cal.insertEvent('primary', e.id, body);
     assert.equal(again.outcome, 'restored');
-    assert.equal(again.event.status, 'confirmed');
+    const [g] = (await googleEvents(app, 'restore@example.com')).filter((x) => x.id === e.googleEventId);
+    assert.equal(g.status, 'confirmed');
   });
 
-  it('honours Retry-After on rate limits and then succeeds', async () => {
+  it('honours a 429’s Retry-After in the job, counting it against the job’s one retry budget', async () => {
     const { browser } = await signIn(app, { email: 'limited@example.com' });
-    const userId = (await browser.json(`${app.url}/api/v1/me`)).body.user.id;
     const { event } = await createEvent(app, browser);
-    await addFault(app.runtime.sandbox!, { provider: 'google', operation: 'calendar.events.insert', fault: 'http_error', status: 429, retryAfterSeconds: 1, count: 1 });
-    await addFault(app.runtime.sandbox!, { provider: 'google', operation: 'calendar.events.insert', fault: 'http_error', status: 403, reason: 'userRateLimitExceeded', count: 1 });
-    const delays: number[] = [];
-    const { GoogleCalendar } = await import('../../src/providers/google/calendar.ts');
-    const cal = new GoogleCalendar(await app.runtime.google.clientFor(userId), {
-      rootUrl: app.runtime.endpoints.googleApi,
-      retry: { maxAttempts: 5, baseDelayMs: 50, maxDelayMs: 200, maxInlineWaitMs: 30_000 },
-      hooks: {
-        onRetry: ({ delayMs, error }) => {
-          delays.push(delayMs);
-          assert.equal(error.kind, 'rate_limited');
-        },
-      },
-    });
-    const e = await app.runtime.events.get(userId, event.id);
-    const r = await cal.insertIdempotent('primary', app.runtime.events.googleEvent(e), 'none');
-    assert.equal(r.outcome, 'inserted');
-    assert.equal(delays.length, 2, 'two refusals, two retries');
-    assert.ok(delays[0]! >= 1000, `the first wait honours Retry-After: 1 (waited ${delays[0]} ms)`);
+    const rule = await everyInsert(app, { fault: 'http_error', status: 429, retryAfterSeconds: 300 });
+    try {
+      await pay(app, event.id);
+      const { attempts, waits } = await driveRetries(app, event.id);
+      await waitForState(app, browser, event.id, 'failed');
+      // Retry-After: 300 s, longer than the job's own backoff (5 s, doubling) until its last retries.
+      assert.ok(waits.every((w) => w >= 295), `every wait honoured Retry-After: ${waits.join(', ')}`);
+      assert.equal(attempts, INSERT_ATTEMPTS, 'the rate limit spent the one budget, then the event failed');
+      assert.equal(await insertsSent(app, rule), INSERT_ATTEMPTS, 'one insert per attempt');
+      assert.equal((await insertJobs(app, event.id)).length, 1, 'one job did it all');
+    } finally {
+      await fetch(`${app.runtime.sandbox!.url}/__sandbox/faults`, { method: 'DELETE' });
+    }
   });
 
-  it('reschedules the insert after a quota error instead of failing or spinning', async () => {
+  it('fails the event after a bounded number of inserts when Google keeps answering 503', async () => {
+    const { browser } = await signIn(app, { email: 'down@example.com' });
+    const { event } = await createEvent(app, browser);
+    const rule = await everyInsert(app, { fault: 'http_error', status: 503 });
+    try {
+      await pay(app, event.id);
+      const { waits } = await driveRetries(app, event.id);
+      const failed = await waitForState(app, browser, event.id, 'failed');
+      assert.match(failed.failureReason, /kept failing/);
+      assert.equal(await insertsSent(app, rule), INSERT_ATTEMPTS, `Google saw ${INSERT_ATTEMPTS} inserts, no more`);
+      // Backoff: each wait at least as long as the one before (5 s, doubling, with jitter).
+      assert.ok(waits[0]! >= 4.5 && waits.at(-1)! >= 600, `waits grew: ${waits.join(', ')}`);
+    } finally {
+      await fetch(`${app.runtime.sandbox!.url}/__sandbox/faults`, { method: 'DELETE' });
+    }
+  });
+
+  it('waits out a quota cool-down on the same job instead of failing or spinning', async () => {
     const { browser } = await signIn(app, { email: 'quota@example.com' });
     const { event } = await createEvent(app, browser);
     await addFault(app.runtime.sandbox!, { provider: 'google', operation: 'calendar.events.insert', fault: 'http_error', status: 403, reason: 'quotaExceeded', count: 1 });
     await pay(app, event.id);
-    const later = await waitFor('a rescheduled insert', async () => {
-      const rows = await app.db.db.query<{ start_after: Date }>(
-        `select start_after from pgboss.job where name = $1 and data->>'eventId' = $2 and state = 'created' and start_after > now() + interval '10 minutes'`,
-        [QUEUES.insert, event.id],
-      );
-      return rows[0];
+    const later = await waitFor('the insert to wait', async () => {
+      const [job] = await insertJobs(app, event.id);
+      return job?.state === 'retry' ? job : null;
     });
     assert.ok(later.start_after.getTime() - Date.now() > 14 * 60_000, 'a long cool-down');
     assert.equal((await eventState(app, browser, event.id)).state, 'paid');
+    await app.db.db.query(`update pgboss.job set start_after = now() where id = $1`, [later.id]);
+    app.runtime.jobs.nudge(QUEUES.insert);
+    await waitForState(app, browser, event.id, 'confirmed');
+    assert.equal((await insertJobs(app, event.id)).length, 1, 'the same job went on');
+  });
+
+  it('queues the insert job at most once per event', async () => {
+    const { browser } = await signIn(app, { email: 'once@example.com' });
+    const userId = (await browser.json(`${app.url}/api/v1/me`)).body.user.id;
+    const { event } = await createEvent(app, browser);
+    // Google is slow to answer, so the insert is still running while the other senders try.
+    await addFault(app.runtime.sandbox!, { provider: 'google', operation: 'calendar.events.insert', fault: 'latency', ms: 3000, count: 1 });
+    await pay(app, event.id);
+    const [waiting] = await waitFor('the insert to run', async () => {
+      const jobs = await insertJobs(app, event.id);
+      return jobs[0]?.state === 'active' ? jobs : null;
+    });
+    // Everything else that queues the insert: a reconnect, the reconnect deadline finding access back.
+    await app.runtime.db.transaction((tx) => app.runtime.events.resumeForUser(tx, userId));
+    await app.runtime.events.reconnectDeadline(event.id);
+    assert.deepEqual((await insertJobs(app, event.id)).map((j) => j.id), [waiting!.id], 'still the one job');
+    await waitForState(app, browser, event.id, 'confirmed');
+    assert.equal((await insertJobs(app, event.id)).length, 1);
+    assert.equal((await googleEvents(app, 'once@example.com')).filter((g) => g.id === event.google.eventId).length, 1);
   });
 
   it('fails for good, with Google’s own message, when Google refuses the event as invalid', async () => {
@@ -292,17 +410,93 @@ describe('events on Google Calendar', () => {
     assert.equal((await apiPost(app, alice, `/api/v1/events/${event.id}/cancel`, {})).body.state, 'cancelled');
   });
 
+  it('answers within the request deadline, the booking made, when free/busy hangs', async () => {
+    const { browser } = await signIn(app, { email: 'hang@example.com' });
+    await addFault(app.runtime.sandbox!, { provider: 'google', operation: 'calendar.freebusy.query', fault: 'timeout', count: null });
+    try {
+      const csrfToken = (await browser.json(`${app.url}/api/v1/me`)).body.csrfToken;
+      const started = Date.now();
+      const res = await browser.json(`${app.url}/api/v1/events`, {
+        method: 'POST',
+        headers: { 'x-csrf-token': csrfToken },
+        body: JSON.stringify({ title: 'Anyway', timeZone: 'UTC', start: '2031-05-05T10:00', end: '2031-05-05T11:00' }),
+      });
+      const tookMs = Date.now() - started;
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      assert.match(res.body.availability.unavailable, /did not answer/);
+      assert.equal(res.body.availability.checked, 0);
+      // The issue's bound: a request waits about 2 s for Google (REQUEST_DEADLINE_MS), then degrades.
+      assert.ok(tookMs < 4_000, `answered in ${tookMs} ms`);
+    } finally {
+      await fetch(`${app.runtime.sandbox!.url}/__sandbox/faults`, { method: 'DELETE' });
+    }
+  });
+
+  it('creates events only on a calendar LeadsCalendar can write to', async () => {
+    const { browser } = await signIn(app, { email: 'picky@example.com' });
+    const listed = (await sandboxJson(app, '/__sandbox/google/users')).body.users.find((u: { email: string }) => u.email === 'picky@example.com');
+    const readOnly = listed.calendars.find((c: { accessRole: string }) => c.accessRole === 'reader');
+    const secondary = listed.calendars.find((c: { accessRole: string; primary: boolean }) => c.accessRole === 'owner' && !c.primary);
+    assert.ok(readOnly && secondary, JSON.stringify(listed.calendars));
+    const attempt = (calendarId: string) =>
+      apiPost(app, browser, '/api/v1/events', { title: 'Where?', calendarId, timeZone: 'UTC', start: '2031-05-06T10:00', end: '2031-05-06T11:00' });
+
+    const denied = await attempt(readOnly.id);
+    assert.equal(denied.status, 400, JSON.stringify(denied.body));
+    assert.equal(denied.body.kind, 'invalid_request');
+    assert.equal(denied.body.code, 'calendar_not_writable');
+    assert.match(denied.body.detail, /cannot add events to calendar “Team availability \(shared\)”/);
+    assert.equal(denied.body.errors[0].path, 'body/calendarId');
+
+    const missing = await attempt('c_nonexistent@group.calendar.google.com');
+    assert.equal(missing.status, 400, JSON.stringify(missing.body));
+    assert.equal(missing.body.code, 'calendar_not_found');
+    assert.match(missing.body.detail, /not in your Google calendar list/);
+
+    assert.equal((await attempt(secondary.id)).status, 201);
+    assert.equal((await attempt('primary')).status, 201);
+    const mine = (await browser.json(`${app.url}/api/v1/events`)).body.events.map((e: { calendarId: string }) => e.calendarId);
+    assert.deepEqual(mine.sort(), [secondary.id, 'primary'].sort(), 'nothing was created on the refused calendars');
+
+    // The calendars offered to choose from are the writable ones only.
+    const offered = (await browser.json(`${app.url}/api/v1/calendars`)).body.calendars.map((c: { id: string }) => c.id);
+    assert.ok(offered.includes(secondary.id) && !offered.includes(readOnly.id), offered.join());
+  });
+
+  it('refuses to create an event when Google cannot say whether the calendar is writable', async () => {
+    const { browser } = await signIn(app, { email: 'unsure@example.com' });
+    await addFault(app.runtime.sandbox!, { provider: 'google', operation: 'calendar.calendarList.list', fault: 'timeout', count: null });
+    try {
+      const res = await apiPost(app, browser, '/api/v1/events', { title: 'Maybe', timeZone: 'UTC', start: '2031-05-07T10:00', end: '2031-05-07T11:00' });
+      assert.equal(res.status, 503, JSON.stringify(res.body));
+      assert.equal(res.body.code, 'calendar_check_unavailable');
+      assert.match(res.body.detail, /Nothing was created/);
+      assert.equal((await browser.json(`${app.url}/api/v1/events`)).body.events.length, 0);
+    } finally {
+      await fetch(`${app.runtime.sandbox!.url}/__sandbox/faults`, { method: 'DELETE' });
+    }
+  });
+
+  it('stops calling a grant active once Google refused it', async () => {
+    const { browser } = await signIn(app, { email: 'refused@example.com' });
+    assert.equal((await browser.json(`${app.url}/api/v1/me`)).body.google.status, 'active');
+    const revoke = await sandboxJson(app, `/__sandbox/google/users/${encodeURIComponent('refused@example.com')}/revoke`, { method: 'POST', body: '{}' });
+    assert.equal(revoke.status, 200, JSON.stringify(revoke.body));
+    // The next call to Google finds the token dead and its refresh answered invalid_grant.
+    const calendars = await browser.json(`${app.url}/api/v1/calendars`);
+    assert.equal(calendars.status, 401, JSON.stringify(calendars.body));
+    const me = (await browser.json(`${app.url}/api/v1/me`)).body;
+    assert.equal(me.google.status, 'needs_reconnect');
+    assert.ok(me.google.needsReconnectSince);
+  });
+
   it('maps a Google outage to a retryable error', async () => {
     const { browser } = await signIn(app, { email: 'outage@example.com' });
     const userId = (await browser.json(`${app.url}/api/v1/me`)).body.user.id;
     await addFault(app.runtime.sandbox!, { provider: 'google', operation: 'calendar.calendarList.list', fault: 'http_error', status: 503, count: null });
     try {
-      const { GoogleCalendar } = await import('../../src/providers/google/calendar.ts');
-      const cal = new GoogleCalendar(await app.runtime.google.clientFor(userId), {
-        rootUrl: app.runtime.endpoints.googleApi,
-        retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20, maxInlineWaitMs: 1000 },
-      });
-      await assert.rejects(cal.listOwnedCalendars(), (err) => isAppError(err, 'provider_unavailable') && err.retryable);
+      const cal = new GoogleCalendar(await app.runtime.google.clientFor(userId), { rootUrl: app.runtime.endpoints.googleApi });
+      await assert.rejects(cal.listWritableCalendars(), (err) => isAppError(err, 'provider_unavailable') && err.retryable);
       const res = await browser.json(`${app.url}/api/v1/calendars`);
       assert.equal(res.status, 503);
       assert.equal(res.body.kind, 'provider_unavailable');

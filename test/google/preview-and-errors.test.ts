@@ -181,8 +181,8 @@ describe('Google access edge cases', () => {
     const created = await apiPost(app, browser, '/api/v1/events', { title: 'Again', timeZone: 'UTC', start: '2031-04-01T10:00', end: '2031-04-01T11:00' });
     const e = await app.runtime.events.get(userId, created.body.event.id);
     const cal = await app.runtime.google.calendarFor(userId);
-    await cal.insertIdempotent('primary', app.runtime.events.googleEvent(e), 'none');
-    await (cal as any).auth.request({ url: `${app.runtime.endpoints.googleApi}/calendar/v3/calendars/primary/events/${e.googleEventId}`, method: 'DELETE' });
+    await cal.insertEvent('primary', e.id, app.runtime.events.calendarEvent(e));
+    await (await app.runtime.google.clientFor(userId)).request({ url: `${app.runtime.endpoints.googleApi}/calendar/v3/calendars/primary/events/${e.googleEventId}`, method: 'DELETE' });
     await addFault(app.runtime.sandbox!, { provider: 'google', operation: 'calendar.events.patch', fault: 'http_error', status: 403, reason: 'forbidden', count: 1 });
     await app.runtime.db.transaction((tx) => app.runtime.events.markPaid(tx, e.id, 'test'));
     const done = await waitFor('confirmed', async () => {

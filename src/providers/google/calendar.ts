@@ -1,38 +1,42 @@
 import { calendar, type calendar_v3 } from '@googleapis/calendar';
 import type { OAuth2Client } from 'google-auth-library';
+import type { BusyPeriod, CalendarAccess, CalendarEventInput, CalendarPort, CalendarSummary, InsertedEvent } from '../../app/ports/calendar.ts';
+import { isoWithOffset, type GoogleEventDateTime } from '../../domain/event-time.ts';
+import { googleEventId, googleEventIdWithSuffix } from '../../domain/google-event-id.ts';
+import { normalizeSchedule } from '../../domain/recurrence.ts';
 import { AppError, isAppError } from '../../errors.ts';
-import { DEFAULT_RETRY, withRetries, type RetryHooks, type RetryPolicy } from '../retry.ts';
 import { googleError } from './errors.ts';
+import { GOOGLE_SCOPES, REQUIRED_SCOPES } from './scopes.ts';
 
 /**
- * Google Calendar v3 through the official client, pointed at Google or the sandbox by `rootUrl`.
- * The library's own retries are off (it would retry GETs but never POST/PATCH or a 403 rate
- * limit): one policy, ours, applies to every call. A 401 refreshes the access token once.
+ * Google Calendar v3 behind the calendar port, through the official client pointed at Google or
+ * the sandbox by `rootUrl`. One attempt per call, bounded by `timeoutMs` and by the caller's
+ * `signal` (a request's overall deadline): the library's own retries are off, retrying is the
+ * caller's business. A 401 refreshes the access token once, since that is a renewal, not a retry.
  */
-
-export interface CalendarSummary {
-  id: string;
-  summary: string;
-  primary: boolean;
-  timeZone: string | null;
-  accessRole: string;
-}
-
-export interface BusyPeriod {
-  start: string;
-  end: string;
-}
-
-export type InsertOutcome = 'inserted' | 'already_there' | 'restored';
 
 export interface CalendarOptions {
   rootUrl: string;
+  /** Each call to Google, the token refresh included, gives up after this long (default 15 s). */
   timeoutMs?: number;
-  retry?: RetryPolicy;
-  hooks?: RetryHooks;
+  /** Aborts every call still running (e.g. at the end of a request's deadline). */
+  signal?: AbortSignal;
 }
 
-export class GoogleCalendar {
+export const DEFAULT_CALL_TIMEOUT_MS = 15_000;
+
+const ACCESS: Record<string, CalendarAccess> = { owner: 'owner', writer: 'writer', reader: 'reader', freeBusyReader: 'freeBusyReader' };
+
+/**
+ * The roles whose calendars the grant can write to. `calendar.events.owned`, the narrowest scope
+ * that inserts events, reaches only calendars the person owns; a writer on someone else's calendar
+ * would be refused at insert time.
+ */
+const WRITABLE_ACCESS: ReadonlySet<CalendarAccess> = REQUIRED_SCOPES.includes(GOOGLE_SCOPES.eventsOwned) ? new Set(['owner']) : new Set(['owner', 'writer']);
+
+type CallOptions = { retry: false; timeout: number; signal?: AbortSignal };
+
+export class GoogleCalendar implements CalendarPort {
   readonly #api: calendar_v3.Calendar;
 
   constructor(
@@ -42,50 +46,52 @@ export class GoogleCalendar {
     this.#api = calendar({ version: 'v3', auth, rootUrl: opts.rootUrl.endsWith('/') ? opts.rootUrl : `${opts.rootUrl}/` });
   }
 
-  async #call<T>(operation: string, fn: (o: { retry: false; timeout: number }) => Promise<{ data: T }>): Promise<T> {
-    let refreshed = false;
-    return withRetries(
-      async () => {
-        try {
-          return (await fn({ retry: false, timeout: this.opts.timeoutMs ?? 10_000 })).data;
-        } catch (raw) {
-          const err = googleError(raw, operation);
-          if (err.kind === 'unauthorized' && err.providerCode !== 'invalid_grant' && !refreshed) {
-            // The access token was refused although not expired by our clock: refresh once.
-            refreshed = true;
-            this.auth.setCredentials({ ...this.auth.credentials, access_token: null, expiry_date: null });
-            return (await fn({ retry: false, timeout: this.opts.timeoutMs ?? 10_000 }).catch((e) => {
-              throw googleError(e, operation);
-            })).data;
-          }
-          throw err;
-        }
-      },
-      this.opts.retry ?? DEFAULT_RETRY,
-      this.opts.hooks,
-    );
+  async #call<T>(operation: string, fn: (o: CallOptions) => Promise<{ data: T }>): Promise<T> {
+    const o: CallOptions = { retry: false, timeout: this.opts.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS, ...(this.opts.signal ? { signal: this.opts.signal } : {}) };
+    try {
+      return (await fn(o)).data;
+    } catch (raw) {
+      const err = googleError(raw, operation);
+      if (err.httpStatus !== 401 || err.providerCode === 'invalid_grant') throw err;
+    }
+    // The access token was refused although not expired by our clock: refresh it once.
+    this.auth.setCredentials({ ...this.auth.credentials, access_token: null, expiry_date: null });
+    try {
+      return (await fn(o)).data;
+    } catch (raw) {
+      throw googleError(raw, operation);
+    }
   }
 
-  /** Calendars the user owns (events.owned cannot write elsewhere), primary first. */
-  async listOwnedCalendars(): Promise<CalendarSummary[]> {
+  async listCalendars(): Promise<CalendarSummary[]> {
     const out: CalendarSummary[] = [];
     let pageToken: string | undefined;
     do {
-      const page = await this.#call('calendarList.list', (o) =>
-        this.#api.calendarList.list({ minAccessRole: 'owner', maxResults: 250, ...(pageToken ? { pageToken } : {}) }, o),
-      );
+      const page = await this.#call('calendarList.list', (o) => this.#api.calendarList.list({ maxResults: 250, ...(pageToken ? { pageToken } : {}) }, o));
       for (const c of page.items ?? []) {
-        if (c.accessRole !== 'owner' || !c.id) continue;
-        out.push({ id: c.id, summary: c.summaryOverride ?? c.summary ?? c.id, primary: c.primary === true, timeZone: c.timeZone ?? null, accessRole: c.accessRole });
+        const access = c.accessRole ? ACCESS[c.accessRole] : undefined;
+        if (!c.id || !access) continue;
+        out.push({
+          id: c.id,
+          summary: c.summaryOverride ?? c.summary ?? c.id,
+          primary: c.primary === true,
+          timeZone: c.timeZone ?? null,
+          access,
+          writable: WRITABLE_ACCESS.has(access),
+        });
       }
       pageToken = page.nextPageToken ?? undefined;
     } while (pageToken);
     return out.sort((a, b) => Number(b.primary) - Number(a.primary) || a.summary.localeCompare(b.summary));
   }
 
-  async freeBusy(calendarId: string, timeMin: Date, timeMax: Date): Promise<BusyPeriod[]> {
+  async listWritableCalendars(): Promise<CalendarSummary[]> {
+    return (await this.listCalendars()).filter((c) => c.writable);
+  }
+
+  async freeBusy(calendarId: string, from: Date, to: Date): Promise<BusyPeriod[]> {
     const res = await this.#call('freebusy.query', (o) =>
-      this.#api.freebusy.query({ requestBody: { timeMin: timeMin.toISOString(), timeMax: timeMax.toISOString(), items: [{ id: calendarId }] } }, o),
+      this.#api.freebusy.query({ requestBody: { timeMin: from.toISOString(), timeMax: to.toISOString(), items: [{ id: calendarId }] } }, o),
     );
     const entry = Object.values(res.calendars ?? {})[0];
     if (entry?.errors?.length) {
@@ -98,31 +104,57 @@ export class GoogleCalendar {
     return (entry?.busy ?? []).map((b) => ({ start: b.start!, end: b.end! }));
   }
 
-  async getEvent(calendarId: string, eventId: string): Promise<calendar_v3.Schema$Event> {
-    return this.#call('events.get', (o) => this.#api.events.get({ calendarId, eventId }, o));
+  /**
+   * Inserts under the id derived from ours, so a repeat is answered 409 and the existing event is
+   * read instead: confirmed means done, cancelled (deleted by the person) means restore it. If
+   * Google will not restore it, a fresh id that is still deterministic (the same suffix each time).
+   */
+  async insertEvent(calendarId: string, eventId: string, event: CalendarEventInput): Promise<InsertedEvent> {
+    const body = googleEventBody(eventId, event);
+    try {
+      return await this.#insertOnce(calendarId, body, event.sendUpdates);
+    } catch (err) {
+      if (!isAppError(err, 'forbidden') || err.providerCode === 'insufficientPermissions') throw err;
+    }
+    return this.#insertOnce(calendarId, { ...body, id: googleEventIdWithSuffix(eventId, 1) }, event.sendUpdates);
   }
 
-  /**
-   * Inserts with our client-chosen id, so a repeat (a retry after a lost answer, a re-run job) is
-   * harmless: on 409 the existing event is read; confirmed means done, cancelled means restore it.
-   */
-  async insertIdempotent(
-    calendarId: string,
-    event: calendar_v3.Schema$Event & { id: string },
-    sendUpdates: 'all' | 'externalOnly' | 'none',
-  ): Promise<{ event: calendar_v3.Schema$Event; outcome: InsertOutcome }> {
+  async #insertOnce(calendarId: string, body: calendar_v3.Schema$Event & { id: string }, sendUpdates: CalendarEventInput['sendUpdates']): Promise<InsertedEvent> {
+    const done = (e: calendar_v3.Schema$Event, outcome: InsertedEvent['outcome']): InsertedEvent => ({
+      outcome,
+      providerEventId: body.id,
+      htmlLink: e.htmlLink ?? null,
+    });
     try {
-      const created = await this.#call('events.insert', (o) => this.#api.events.insert({ calendarId, sendUpdates, requestBody: event }, o));
-      return { event: created, outcome: 'inserted' };
+      return done(await this.#call('events.insert', (o) => this.#api.events.insert({ calendarId, sendUpdates, requestBody: body }, o)), 'inserted');
     } catch (err) {
       if (!isAppError(err, 'conflict')) throw err;
     }
-    const existing = await this.getEvent(calendarId, event.id);
-    if (existing.status !== 'cancelled') return { event: existing, outcome: 'already_there' };
-    // Deleted events linger as cancelled and keep their id: bring it back with our current content.
+    const existing = await this.#call('events.get', (o) => this.#api.events.get({ calendarId, eventId: body.id }, o));
+    if (existing.status !== 'cancelled') return done(existing, 'already_exists');
     const restored = await this.#call('events.patch', (o) =>
-      this.#api.events.patch({ calendarId, eventId: event.id, sendUpdates, requestBody: { ...event, status: 'confirmed' } }, o),
+      this.#api.events.patch({ calendarId, eventId: body.id, sendUpdates, requestBody: { ...body, status: 'confirmed' } }, o),
     );
-    return { event: restored, outcome: 'restored' };
+    return done(restored, 'restored');
   }
+}
+
+/** Calendar v3's event resource for one of our events. */
+export function googleEventBody(eventId: string, e: CalendarEventInput): calendar_v3.Schema$Event & { id: string } {
+  const time = normalizeSchedule({ timeZone: e.timeZone, allDay: e.allDay, start: e.startLocal, end: e.endLocal, recurrence: e.recurrence });
+  // Timed events carry the offset we resolved as well as the zone: an ambiguous local time
+  // (DST overlap) then means the instant we stored and showed, whatever Google would pick.
+  const pin = (d: GoogleEventDateTime, instant: Date): GoogleEventDateTime =>
+    'dateTime' in d ? { dateTime: isoWithOffset(instant, e.timeZone), timeZone: d.timeZone } : d;
+  return {
+    id: googleEventId(eventId),
+    summary: e.title,
+    description: `${e.description ? `${e.description}\n\n` : ''}Booked with LeadsCalendar: ${e.link}`,
+    ...(e.location ? { location: e.location } : {}),
+    start: pin(time.google.start, e.startAt),
+    end: pin(time.google.end, e.endAt),
+    ...(e.recurrence.length ? { recurrence: e.recurrence } : {}),
+    ...(e.attendees.length ? { attendees: e.attendees.map((a) => ({ email: a.email, displayName: a.displayName, optional: a.optional })) } : {}),
+    extendedProperties: { private: { lcEventId: eventId } },
+  };
 }

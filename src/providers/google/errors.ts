@@ -2,8 +2,9 @@ import { AppError, type ErrorKind } from '../../errors.ts';
 
 /**
  * Google's errors → our kinds (shared/providers/google.md §3): one table, branching on
- * errors[0].reason as Google advises. A quota error becomes rate_limited with a long cool-down,
- * which the retry helper refuses to sleep through, so the job is rescheduled instead.
+ * errors[0].reason as Google advises. `unauthorized` always means "the person must reconnect": a
+ * refused or revoked grant, or a permission they did not give. A quota error becomes rate_limited
+ * with a long cool-down, which the job waits out before its next attempt.
  */
 
 const QUOTA_COOL_DOWN_MS = 15 * 60 * 1000;
@@ -21,7 +22,7 @@ interface GaxiosLike {
 }
 
 const REASONS: Record<string, ErrorKind> = {
-  insufficientPermissions: 'forbidden',
+  insufficientPermissions: 'unauthorized',
   forbidden: 'forbidden',
   requiredAccessLevel: 'forbidden',
   forbiddenForNonOrganizer: 'forbidden',
@@ -85,7 +86,7 @@ export function googleError(err: unknown, operation: string): AppError {
   if (status === undefined) {
     const code = String(e.code ?? e.name ?? '');
     if (TRANSPORT_CODES.has(code) || /timeout|aborted|socket|network/i.test(`${e.message} ${code}`)) {
-      return new AppError('provider_unavailable', `Google did not answer ${operation} (${e.message ?? code}). It will be retried.`, {
+      return new AppError('provider_unavailable', `Google did not answer ${operation} in time (${e.message ?? code}).`, {
         provider: 'google',
         providerCode: code || undefined,
         cause: err,

@@ -15,7 +15,15 @@ export interface GoogleOAuthConfig {
   redirectUri: string;
   /** null: Google's own hosts. */
   oauthOrigin: string | null;
+  /** Each call to Google's OAuth endpoints gives up after this long (default 15 s). */
   timeoutMs?: number;
+}
+
+export interface ClientLimits {
+  /** Each call gives up after this long; default: the configuration's. */
+  timeoutMs?: number;
+  /** Aborts every call still running, e.g. at the end of a request's deadline. */
+  signal?: AbortSignal;
 }
 
 export interface GoogleIdentity {
@@ -37,9 +45,18 @@ export interface ExchangedGrant {
 export class GoogleOAuth {
   constructor(readonly cfg: GoogleOAuthConfig) {}
 
-  client(): OAuth2Client {
+  /**
+   * A client whose every call — token exchange and refresh included, which the library would
+   * otherwise retry three times without a deadline — makes one attempt within the limits.
+   */
+  client(limits: ClientLimits = {}): OAuth2Client {
     const o = this.cfg.oauthOrigin;
     return new OAuth2Client({
+      transporterOptions: {
+        timeout: limits.timeoutMs ?? this.cfg.timeoutMs ?? 15_000,
+        retryConfig: { retry: 0 },
+        ...(limits.signal ? { signal: limits.signal } : {}),
+      },
       clientId: this.cfg.clientId,
       clientSecret: this.cfg.clientSecret,
       redirectUri: this.cfg.redirectUri,

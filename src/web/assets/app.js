@@ -154,7 +154,17 @@ async function home() {
       calendarError = errorBox(err);
     }
   }
-  root.replaceChildren(h('h1', {}, 'Your events'), connectionBanner(), calendarError ?? '', me.google.status === 'active' && !calendarError ? eventForm(calendars) : '', list);
+  // The API lists only the calendars LeadsCalendar can write to: the picker offers nothing else.
+  const noCalendar = me.google.status === 'active' && !calendarError && calendars.length === 0
+    ? h('p', { class: 'error', role: 'alert' }, 'None of your Google calendars can receive events from LeadsCalendar: it can add events only to calendars you own.')
+    : null;
+  root.replaceChildren(
+    h('h1', {}, 'Your events'),
+    connectionBanner(),
+    calendarError ?? noCalendar ?? '',
+    me.google.status === 'active' && !calendarError && !noCalendar ? eventForm(calendars) : '',
+    list,
+  );
   await loadList();
 }
 
