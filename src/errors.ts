@@ -64,6 +64,10 @@ export const PROBLEM_CODES = {
   recurrence_too_large: { kind: 'invalid_request', status: 400, doc: 'COUNT or INTERVAL over 10000 (too many or too long lines are validation_failed).' },
   recurrence_too_complex: { kind: 'invalid_request', status: 400, doc: 'A rule too costly to expand.' },
   no_occurrences: { kind: 'invalid_request', status: 400, doc: 'The exclusions remove every occurrence.' },
+  // The calendar an event is created on.
+  calendar_not_found: { kind: 'invalid_request', status: 400, doc: 'calendarId is not in the person’s Google calendar list.' },
+  calendar_not_writable: { kind: 'invalid_request', status: 400, doc: 'LeadsCalendar cannot add events to that calendar (read-only, or not owned).' },
+  calendar_check_unavailable: { kind: 'provider_unavailable', status: 503, doc: 'Google did not answer in time to confirm the calendar is writable; nothing was created.' },
   // The default code of each kind, for errors that carry no code of their own.
   invalid_request: { kind: 'invalid_request', status: 400, doc: 'A provider refused the request as invalid.' },
   unauthorized: { kind: 'unauthorized', status: 401, doc: 'Not signed in, or the Google connection needs reconnecting.' },

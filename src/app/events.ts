@@ -5,7 +5,7 @@ import type { Attendee, EventRecord } from '../db/repos/events.ts';
 import { assertTransition } from '../domain/event-state.ts';
 import { googleEventId } from '../domain/google-event-id.ts';
 import { firstOccurrences, normalizeSchedule, type Schedule } from '../domain/recurrence.ts';
-import { AppError, isAppError } from '../errors.ts';
+import { AppError, isAppError, type ProblemCode } from '../errors.ts';
 import type { JobContext, JobQueue } from '../jobs/queue.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { GoogleConnections } from './google-connections.ts';
@@ -77,7 +77,7 @@ export const CALENDAR_CODES = {
   notFound: 'calendar_not_found',
   notWritable: 'calendar_not_writable',
   checkUnavailable: 'calendar_check_unavailable',
-} as const;
+} as const satisfies Record<string, ProblemCode>;
 
 /** How many occurrences of a recurring event the free/busy check looks at. */
 export const AVAILABILITY_OCCURRENCES = 10;
@@ -156,12 +156,12 @@ export class Events {
       throw new AppError(
         'provider_unavailable',
         `Google did not answer in time, so LeadsCalendar could not check that it can add events to calendar ${calendarId}. Nothing was created; try again in a moment.`,
-        { provider: 'google', details: { code: CALENDAR_CODES.checkUnavailable }, cause: err },
+        { provider: 'google', code: CALENDAR_CODES.checkUnavailable, cause: err },
       );
     }
     const found = calendarId === 'primary' ? list.find((c) => c.primary) : list.find((c) => c.id === calendarId);
-    const refuse = (code: string, message: string) =>
-      new AppError('invalid_request', message, { details: { code, errors: [{ path: 'body/calendarId', message }] } });
+    const refuse = (code: ProblemCode, message: string) =>
+      new AppError('invalid_request', message, { code, details: { errors: [{ path: 'body/calendarId', message, code }] } });
     if (!found) {
       throw refuse(CALENDAR_CODES.notFound, `Calendar ${calendarId} is not in your Google calendar list. Choose one of the calendars GET /api/v1/calendars lists.`);
     }

@@ -150,6 +150,18 @@ const PRODUCERS: Record<ProblemCode, (ctx: Ctx) => Promise<Seen>> = {
     preview(ctx, { ...at, recurrence: [`RRULE:FREQ=YEARLY;BYHOUR=${Array.from({ length: 24 }, (_, i) => i).join(',')};BYMINUTE=${Array.from({ length: 60 }, (_, i) => i).join(',')}`] }),
   no_occurrences: (ctx) =>
     apiPost(ctx.app, ctx.browser, '/api/v1/events', { ...event, recurrence: ['RRULE:FREQ=DAILY;COUNT=1', 'EXDATE;TZID=Europe/Paris:20310504T120000'] }),
+  calendar_not_found: (ctx) => apiPost(ctx.app, ctx.browser, '/api/v1/events', { ...event, calendarId: 'nobody-here@group.calendar.google.com' }),
+  calendar_not_writable: async (ctx) => {
+    // Every emulated Google user has a calendar shared with them read-only.
+    const users = await (await fetch(`${ctx.app.runtime.sandbox!.url}/__sandbox/google/users`)).json();
+    const me = users.users.find((u: { email: string }) => u.email === 'codes@example.com');
+    const readOnly = me.calendars.find((c: { accessRole: string }) => c.accessRole === 'reader');
+    return apiPost(ctx.app, ctx.browser, '/api/v1/events', { ...event, calendarId: readOnly.id });
+  },
+  calendar_check_unavailable: async (ctx) => {
+    await addFault(ctx.app.runtime.sandbox!, { provider: 'google', operation: 'calendar.calendarList.list', fault: 'timeout', count: 1 });
+    return apiPost(ctx.app, ctx.browser, '/api/v1/events', event);
+  },
   invalid_request: async (ctx) => {
     await addFault(ctx.app.runtime.sandbox!, { provider: 'google', operation: 'calendar.calendarList.list', fault: 'http_error', status: 400, count: 1 });
     return ctx.browser.json(`${ctx.app.url}/api/v1/calendars`);
