@@ -10,6 +10,7 @@ import { firstOccurrences, normalizeSchedule, type Schedule } from '../domain/re
 import { AppError, isAppError } from '../errors.ts';
 import type { JobQueue } from '../jobs/queue.ts';
 import type { Logger } from '../observability/logger.ts';
+import { listEventPage, type EventPage, type EventPageRequest } from './event-list.ts';
 import type { GoogleConnections } from './google-connections.ts';
 
 /**
@@ -165,8 +166,8 @@ export class Events {
     return e;
   }
 
-  list(userId: string): Promise<EventRecord[]> {
-    return repo.listUserEvents(this.db, userId);
+  list(userId: string, page: EventPageRequest = {}): Promise<EventPage> {
+    return listEventPage(this.db, userId, page);
   }
 
   transitions(eventId: string) {

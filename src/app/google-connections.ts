@@ -1,6 +1,8 @@
 import type { OAuth2Client } from 'google-auth-library';
 import type { TokenCipher } from '../crypto/token-cipher.ts';
 import type { Database, Tx } from '../db/database.ts';
+import * as repo from '../db/repos/google-connections.ts';
+import type { ConnectionStatus } from '../db/repos/google-connections.ts';
 import { upsertGoogleUser } from '../db/repos/users.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -15,7 +17,7 @@ import { missingScopes } from '../providers/google/scopes.ts';
  * waits, and a new sign-in resumes it.
  */
 
-export type ConnectionStatus = 'active' | 'needs_reconnect' | 'revoked';
+export type { ConnectionStatus } from '../db/repos/google-connections.ts';
 
 export interface ConnectionInfo {
   status: ConnectionStatus;
@@ -23,16 +25,6 @@ export interface ConnectionInfo {
   missingScopes: string[];
   needsReconnectSince: Date | null;
   lastError: string | null;
-}
-
-interface Row {
-  refresh_token_enc: Uint8Array | null;
-  access_token_enc: Uint8Array | null;
-  access_token_expires_at: Date | null;
-  scopes: string[];
-  status: ConnectionStatus;
-  needs_reconnect_since: Date | null;
-  last_error: string | null;
 }
 
 export interface SignInResult {
@@ -59,28 +51,18 @@ export class GoogleConnections {
   async completeSignIn(grant: ExchangedGrant, onReactivated?: (tx: Tx, userId: string) => Promise<void>): Promise<SignInResult> {
     return this.db.transaction(async (tx) => {
       const userId = await upsertGoogleUser(tx, grant.identity);
-      const [prev] = await tx.query<Row>('select * from google_connections where user_id = $1 for update', [userId]);
+      const prev = await repo.findConnection(tx, userId, { forUpdate: true });
       const refreshEnc = grant.refreshToken ? this.cipher.encrypt(grant.refreshToken, userId) : (prev?.status === 'revoked' ? null : (prev?.refresh_token_enc ?? null));
       const hasOfflineAccess = refreshEnc !== null;
       const status: ConnectionStatus = hasOfflineAccess ? 'active' : 'needs_reconnect';
-      await tx.query(
-        `insert into google_connections (user_id, refresh_token_enc, access_token_enc, access_token_expires_at, scopes, status,
-           needs_reconnect_since, last_error, updated_at)
-         values ($1, $2, $3, $4, $5, $6, $7, null, now())
-         on conflict (user_id) do update set refresh_token_enc = excluded.refresh_token_enc,
-           access_token_enc = excluded.access_token_enc, access_token_expires_at = excluded.access_token_expires_at,
-           scopes = excluded.scopes, status = excluded.status, needs_reconnect_since = excluded.needs_reconnect_since,
-           last_error = null, updated_at = now()`,
-        [
-          userId,
-          refreshEnc,
-          this.cipher.encrypt(grant.accessToken, userId),
-          grant.expiresAt,
-          grant.scopes,
-          status,
-          status === 'active' ? null : (prev?.needs_reconnect_since ?? new Date()),
-        ],
-      );
+      await repo.upsertConnection(tx, userId, {
+        refreshTokenEnc: refreshEnc,
+        accessTokenEnc: this.cipher.encrypt(grant.accessToken, userId),
+        accessTokenExpiresAt: grant.expiresAt,
+        scopes: grant.scopes,
+        status,
+        needsReconnectSince: status === 'active' ? null : (prev?.needs_reconnect_since ?? new Date()),
+      });
       const reconnected = prev?.status === 'needs_reconnect' && status === 'active';
       if (reconnected && onReactivated) await onReactivated(tx, userId);
       return { userId, hasOfflineAccess, reconnected };
@@ -88,7 +70,7 @@ export class GoogleConnections {
   }
 
   async info(userId: string): Promise<ConnectionInfo | null> {
-    const [r] = await this.db.query<Row>('select * from google_connections where user_id = $1', [userId]);
+    const r = await repo.findConnection(this.db, userId);
     if (!r) return null;
     return {
       status: r.status,
@@ -101,7 +83,7 @@ export class GoogleConnections {
 
   /** An OAuth client holding the user's tokens; refreshed tokens are written back encrypted. */
   async clientFor(userId: string): Promise<OAuth2Client> {
-    const [r] = await this.db.query<Row>('select * from google_connections where user_id = $1', [userId]);
+    const r = await repo.findConnection(this.db, userId);
     if (!r || r.status !== 'active' || !r.refresh_token_enc) {
       throw new AppError('unauthorized', 'Google access needs reconnecting: sign in with Google again.', {
         provider: 'google',
@@ -117,12 +99,8 @@ export class GoogleConnections {
     });
     client.on('tokens', (tokens) => {
       if (!tokens.access_token) return;
-      this.db
-        .query('update google_connections set access_token_enc = $2, access_token_expires_at = $3, updated_at = now() where user_id = $1', [
-          userId,
-          this.cipher.encrypt(tokens.access_token, userId),
-          new Date(tokens.expiry_date ?? Date.now() + 3500_000),
-        ])
+      repo
+        .storeAccessToken(this.db, userId, this.cipher.encrypt(tokens.access_token, userId), new Date(tokens.expiry_date ?? Date.now() + 3500_000))
         .catch((err) => this.log.warn({ err, userId }, 'could not store a refreshed Google access token'));
     });
     return client;
@@ -134,24 +112,15 @@ export class GoogleConnections {
 
   /** Google refused the grant: keep everything, wait for the user to reconnect. */
   async markNeedsReconnect(userId: string, reason: string): Promise<void> {
-    await this.db.query(
-      `update google_connections set status = 'needs_reconnect', needs_reconnect_since = coalesce(needs_reconnect_since, now()),
-         last_error = $2, access_token_enc = null, access_token_expires_at = null, updated_at = now()
-       where user_id = $1 and status = 'active'`,
-      [userId, reason],
-    );
+    await repo.markNeedsReconnect(this.db, userId, reason);
     this.log.info({ userId, reason }, 'Google connection needs reconnecting');
   }
 
   /** Revokes the grant at Google, then forgets the tokens. */
   async disconnect(userId: string): Promise<void> {
-    const [r] = await this.db.query<Row>('select * from google_connections where user_id = $1', [userId]);
+    const r = await repo.findConnection(this.db, userId);
     if (!r) return;
     if (r.refresh_token_enc) await this.oauth.revoke(this.cipher.decrypt(r.refresh_token_enc, userId));
-    await this.db.query(
-      `update google_connections set refresh_token_enc = null, access_token_enc = null, access_token_expires_at = null,
-         status = 'revoked', scopes = '{}', updated_at = now() where user_id = $1`,
-      [userId],
-    );
+    await repo.markRevoked(this.db, userId);
   }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EVENT_STATES } from '../domain/event-state.ts';
 
 /** The public API's shapes. They validate requests and produce the OpenAPI document. */
 
@@ -57,7 +58,7 @@ export const Availability = z
   })
   .meta({ id: 'Availability' });
 
-export const EventState = z.enum(['pending_payment', 'paid', 'confirmed', 'failed', 'expired', 'cancelled']);
+export const EventState = z.enum(EVENT_STATES);
 
 export const Event = z
   .object({

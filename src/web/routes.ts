@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { App } from '../http/server.ts';
 import type { Sessions } from '../http/sessions.ts';
-import { esc, page } from './layout.ts';
+import { esc, page } from '../http/html.ts';
 
 const ASSETS = new URL('./assets/', import.meta.url);
 const TYPES: Record<string, string> = { css: 'text/css; charset=utf-8', js: 'text/javascript; charset=utf-8', svg: 'image/svg+xml' };
