@@ -45,8 +45,11 @@ export interface RuntimeOptions {
   db?: Database;
   /** Schema for the job tables (tests run several queues in one database). */
   jobSchema?: string;
-  /** Redis for the rate-limit counts instead of the database (e.g. from REDIS_URL). */
-  redisUrl?: string;
+  /**
+   * Redis for the rate-limit counts instead of the database (e.g. from REDIS_URL); the key prefix
+   * lets several deployments share one Redis.
+   */
+  rateLimitRedis?: { url: string; keyPrefix?: string };
 }
 
 /**
@@ -107,8 +110,12 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     const sessions = new Sessions(new SessionService(db), config.publicBaseUrl);
     const signIn = new SignIn(oauth, google, config.publicBaseUrl, (tx, userId) => events.resumeForUser(tx, userId));
     let rateLimits;
-    if (opts.redisUrl) {
-      const redis = new Redis(opts.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    if (opts.rateLimitRedis) {
+      const redis = new Redis(opts.rateLimitRedis.url, {
+        lazyConnect: true,
+        maxRetriesPerRequest: 1,
+        keyPrefix: opts.rateLimitRedis.keyPrefix ?? 'leadscalendar:',
+      });
       await redis.connect();
       cleanup.unshift(async () => void (await redis.quit()));
       rateLimits = { redis };
