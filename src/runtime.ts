@@ -116,6 +116,8 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
         maxRetriesPerRequest: 1,
         keyPrefix: opts.rateLimitRedis.keyPrefix ?? 'leadscalendar:',
       });
+      // Without a listener ioredis prints its reconnect errors to stderr; they belong in the log.
+      redis.on('error', (err: Error) => log.warn({ err }, 'Redis (rate limits) unavailable'));
       await redis.connect();
       cleanup.unshift(async () => void (await redis.quit()));
       rateLimits = { redis };

@@ -2,7 +2,7 @@ import type { OAuth2Client } from 'google-auth-library';
 import type { TokenCipher } from '../crypto/token-cipher.ts';
 import type { Database, Tx } from '../db/database.ts';
 import * as repo from '../db/repos/google-connections.ts';
-import type { ConnectionStatus } from '../db/repos/google-connections.ts';
+import type { ConnectionStatus } from '../domain/google-connection.ts';
 import { upsertGoogleUser } from '../db/repos/users.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -17,7 +17,7 @@ import { missingScopes } from '../providers/google/scopes.ts';
  * waits, and a new sign-in resumes it.
  */
 
-export type { ConnectionStatus } from '../db/repos/google-connections.ts';
+export type { ConnectionStatus } from '../domain/google-connection.ts';
 
 export interface ConnectionInfo {
   status: ConnectionStatus;

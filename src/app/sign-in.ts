@@ -44,7 +44,7 @@ export interface StartInput {
 }
 
 export type SignInOutcome =
-  | { kind: 'signed_in'; userId: string; returnTo: string; reconnected: boolean }
+  | { kind: 'signed_in'; userId: string; returnTo: string }
   /** Google gave no refresh token and none is on file: go round once more with the consent screen. */
   | { kind: 'needs_consent'; returnTo: string }
   | { kind: 'expired' }
@@ -106,7 +106,7 @@ export class SignIn {
       const grant = await this.oauth.exchange(answer.code, pending.verifier);
       const result = await this.connections.completeSignIn(grant, this.onReconnected);
       if (!result.hasOfflineAccess) return { kind: 'needs_consent', returnTo };
-      return { kind: 'signed_in', userId: result.userId, returnTo, reconnected: result.reconnected };
+      return { kind: 'signed_in', userId: result.userId, returnTo };
     } catch (err) {
       if (!isAppError(err)) throw err;
       return { kind: 'failed', error: err };

@@ -1,14 +1,23 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { EVENT_STATES } from '../../src/domain/event-state.ts';
+import { CONNECTION_STATUSES } from '../../src/domain/google-connection.ts';
+import { SEND_UPDATES } from '../../src/domain/send-updates.ts';
 import { EventState } from '../../src/http/schemas.ts';
 import { STATE_LABEL } from '../../src/web/state-labels.ts';
 import { createTestDatabase, dbKinds, type TestDatabase } from '../support/db.ts';
 
 /**
- * The event states are defined once, in the domain. The API schema and the interface's labels are
- * built from that list; the database's check constraint is SQL in a migration, so it is compared.
+ * The event states and the other enumerations are defined once, in the domain. The API schemas
+ * and the interface's labels are built from those lists; the database's check constraints are SQL
+ * in migrations, so they are compared.
  */
+const CHECKED: [table: string, column: string, values: readonly string[]][] = [
+  ['events', 'state', EVENT_STATES],
+  ['events', 'send_updates', SEND_UPDATES],
+  ['google_connections', 'status', CONNECTION_STATUSES],
+];
+
 for (const kind of await dbKinds()) {
   describe(`event states on ${kind}`, () => {
     let t: TestDatabase;
@@ -17,15 +26,18 @@ for (const kind of await dbKinds()) {
     });
     after(() => t.close());
 
-    it('the database accepts exactly the domain’s states', async () => {
-      const defs = await t.db.query<{ def: string }>(
-        `select pg_get_constraintdef(oid) as def from pg_constraint where conrelid = 'events'::regclass and contype = 'c'`,
-      );
-      const stateCheck = defs.map((d) => d.def).find((d) => /\(state\b/.test(d));
-      assert.ok(stateCheck, defs.map((d) => d.def).join('\n'));
-      const allowed = [...stateCheck.matchAll(/'([a-z_]+)'::text/g)].map((m) => m[1]);
-      assert.deepEqual([...allowed].sort(), [...EVENT_STATES].sort());
-    });
+    for (const [table, column, values] of CHECKED) {
+      it(`${table}.${column} accepts exactly the domain’s values`, async () => {
+        const defs = await t.db.query<{ def: string }>(
+          `select pg_get_constraintdef(oid) as def from pg_constraint where conrelid = $1::regclass and contype = 'c'`,
+          [table],
+        );
+        const check = defs.map((d) => d.def).find((d) => new RegExp(`\\(${column}\\b`).test(d));
+        assert.ok(check, defs.map((d) => d.def).join('\n'));
+        const allowed = [...check.matchAll(/'([A-Za-z_]+)'::text/g)].map((m) => m[1]);
+        assert.deepEqual([...allowed].sort(), [...values].sort());
+      });
+    }
   });
 }
 

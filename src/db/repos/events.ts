@@ -1,4 +1,5 @@
 import type { EventState } from '../../domain/event-state.ts';
+import type { SendUpdates } from '../../domain/send-updates.ts';
 import type { Queryable } from '../database.ts';
 
 /** Events as stored; SQL for them lives here and nowhere else. */
@@ -25,7 +26,7 @@ export interface EventRecord {
   endAt: Date;
   recurrence: string[];
   attendees: Attendee[];
-  sendUpdates: 'all' | 'externalOnly' | 'none';
+  sendUpdates: SendUpdates;
   priceCurrency: string;
   priceMinor: bigint;
   googleEventId: string;

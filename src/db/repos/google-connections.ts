@@ -1,9 +1,7 @@
+import type { ConnectionStatus } from '../../domain/google-connection.ts';
 import type { Queryable } from '../database.ts';
 
 /** Each user's link to Google as stored: tokens only in their encrypted form (AES-256-GCM). */
-
-export const CONNECTION_STATUSES = ['active', 'needs_reconnect', 'revoked'] as const;
-export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
 
 export interface ConnectionRow {
   refresh_token_enc: Uint8Array | null;
