@@ -31,8 +31,9 @@ export async function openApiDocument() {
     trustProxy: false,
     publicBaseUrl: PUBLIC_BASE_URL,
     cookieSecret: 'x'.repeat(32),
+    rateLimits: { counter: unused },
   });
-  registerApiRoutes(app, { sessions: unused, events: unused, google: unused, db: unused });
+  registerApiRoutes(app, { sessions: unused, events: unused, google: unused, users: unused });
   await app.ready();
   const doc = app.swagger();
   await app.close();

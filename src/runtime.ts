@@ -15,6 +15,12 @@ import { TokenCipher } from './crypto/token-cipher.ts';
 import { registerApiRoutes } from './http/routes/api.ts';
 import { registerAuthRoutes } from './http/routes/auth.ts';
 import { Sessions } from './http/sessions.ts';
+import { Readiness } from './app/readiness.ts';
+import { SessionService } from './app/sessions.ts';
+import { SignIn } from './app/sign-in.ts';
+import { Users } from './app/users.ts';
+import { DatabaseRateLimitCounter } from './db/repos/rate-limits.ts';
+import { Redis } from 'ioredis';
 import { GoogleOAuth } from './providers/google/oauth.ts';
 import { startSandbox, type Sandbox } from '../sandbox/server.ts';
 
@@ -39,6 +45,11 @@ export interface RuntimeOptions {
   db?: Database;
   /** Schema for the job tables (tests run several queues in one database). */
   jobSchema?: string;
+  /**
+   * Redis for the rate-limit counts instead of the database (e.g. from REDIS_URL); the key prefix
+   * lets several deployments share one Redis.
+   */
+  rateLimitRedis?: { url: string; keyPrefix?: string };
 }
 
 /**
@@ -96,7 +107,23 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       paymentTtlMinutes: config.paymentTtlMinutes,
       ...config.calendar,
     }, log.child({ component: 'events' }));
-    const sessions = new Sessions(db, config.publicBaseUrl);
+    const sessions = new Sessions(new SessionService(db), config.publicBaseUrl);
+    const signIn = new SignIn(oauth, google, config.publicBaseUrl, (tx, userId) => events.resumeForUser(tx, userId));
+    let rateLimits;
+    if (opts.rateLimitRedis) {
+      const redis = new Redis(opts.rateLimitRedis.url, {
+        lazyConnect: true,
+        maxRetriesPerRequest: 1,
+        keyPrefix: opts.rateLimitRedis.keyPrefix ?? 'leadscalendar:',
+      });
+      // Without a listener ioredis prints its reconnect errors to stderr; they belong in the log.
+      redis.on('error', (err: Error) => log.warn({ err }, 'Redis (rate limits) unavailable'));
+      await redis.connect();
+      cleanup.unshift(async () => void (await redis.quit()));
+      rateLimits = { redis };
+    } else {
+      rateLimits = { counter: new DatabaseRateLimitCounter(db) };
+    }
 
     const app = await createServer({
       log,
@@ -104,11 +131,12 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       trustProxy: config.trustProxy,
       publicBaseUrl: config.publicBaseUrl,
       cookieSecret: secrets.sessionSecret,
+      rateLimits,
     });
-    registerOpsRoutes(app, { db, migrations, metrics });
+    registerOpsRoutes(app, { readiness: new Readiness(db, migrations), metrics });
     registerWebRoutes(app, { mode: config.mode, sandboxUrl: sandbox?.url ?? null, sessions });
-    registerAuthRoutes(app, { sessions, oauth, connections: google, onReconnected: (tx, userId) => events.resumeForUser(tx, userId) });
-    registerApiRoutes(app, { sessions, events, google, db });
+    registerAuthRoutes(app, { sessions, signIn });
+    registerApiRoutes(app, { sessions, events, google, users: new Users(db) });
 
     await jobs.start();
     cleanup.unshift(() => jobs.stop(config.shutdownTimeoutMs));

@@ -8,6 +8,7 @@ import { firstOccurrences, normalizeSchedule, type Schedule } from '../domain/re
 import { AppError, isAppError, type ProblemCode } from '../errors.ts';
 import type { JobContext, JobQueue } from '../jobs/queue.ts';
 import type { Logger } from '../observability/logger.ts';
+import { listEventPage, type EventPage, type EventPageRequest } from './event-list.ts';
 import type { GoogleConnections } from './google-connections.ts';
 import type { CalendarEventInput, CalendarPort, CalendarSummary, InsertedEvent } from './ports/calendar.ts';
 
@@ -221,8 +222,8 @@ export class Events {
     return e;
   }
 
-  list(userId: string): Promise<EventRecord[]> {
-    return repo.listUserEvents(this.db, userId);
+  list(userId: string, page: EventPageRequest = {}): Promise<EventPage> {
+    return listEventPage(this.db, userId, page);
   }
 
   transitions(eventId: string) {

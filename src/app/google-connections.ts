@@ -1,5 +1,7 @@
 import type { TokenCipher } from '../crypto/token-cipher.ts';
 import type { Database, Tx } from '../db/database.ts';
+import * as repo from '../db/repos/google-connections.ts';
+import type { ConnectionStatus } from '../domain/google-connection.ts';
 import { upsertGoogleUser } from '../db/repos/users.ts';
 import { AppError, isAppError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -18,12 +20,9 @@ import type { CalendarPort, CalendarSummary } from './ports/calendar.ts';
  */
 
 /** The calendar port for one person, as GoogleConnections hands it out. */
-export interface ConnectedCalendar extends CalendarPort {
-  /** @deprecated The same as listWritableCalendars, for callers not yet renamed. */
-  listOwnedCalendars(): Promise<CalendarSummary[]>;
-}
+export type ConnectedCalendar = CalendarPort;
 
-export type ConnectionStatus = 'active' | 'needs_reconnect' | 'revoked';
+export type { ConnectionStatus } from '../domain/google-connection.ts';
 
 export interface ConnectionInfo {
   status: ConnectionStatus;
@@ -31,16 +30,6 @@ export interface ConnectionInfo {
   missingScopes: string[];
   needsReconnectSince: Date | null;
   lastError: string | null;
-}
-
-interface Row {
-  refresh_token_enc: Uint8Array | null;
-  access_token_enc: Uint8Array | null;
-  access_token_expires_at: Date | null;
-  scopes: string[];
-  status: ConnectionStatus;
-  needs_reconnect_since: Date | null;
-  last_error: string | null;
 }
 
 export interface SignInResult {
@@ -67,28 +56,18 @@ export class GoogleConnections {
   async completeSignIn(grant: ExchangedGrant, onReactivated?: (tx: Tx, userId: string) => Promise<void>): Promise<SignInResult> {
     return this.db.transaction(async (tx) => {
       const userId = await upsertGoogleUser(tx, grant.identity);
-      const [prev] = await tx.query<Row>('select * from google_connections where user_id = $1 for update', [userId]);
+      const prev = await repo.findConnection(tx, userId, { forUpdate: true });
       const refreshEnc = grant.refreshToken ? this.cipher.encrypt(grant.refreshToken, userId) : (prev?.status === 'revoked' ? null : (prev?.refresh_token_enc ?? null));
       const hasOfflineAccess = refreshEnc !== null;
       const status: ConnectionStatus = hasOfflineAccess ? 'active' : 'needs_reconnect';
-      await tx.query(
-        `insert into google_connections (user_id, refresh_token_enc, access_token_enc, access_token_expires_at, scopes, status,
-           needs_reconnect_since, last_error, updated_at)
-         values ($1, $2, $3, $4, $5, $6, $7, null, now())
-         on conflict (user_id) do update set refresh_token_enc = excluded.refresh_token_enc,
-           access_token_enc = excluded.access_token_enc, access_token_expires_at = excluded.access_token_expires_at,
-           scopes = excluded.scopes, status = excluded.status, needs_reconnect_since = excluded.needs_reconnect_since,
-           last_error = null, updated_at = now()`,
-        [
-          userId,
-          refreshEnc,
-          this.cipher.encrypt(grant.accessToken, userId),
-          grant.expiresAt,
-          grant.scopes,
-          status,
-          status === 'active' ? null : (prev?.needs_reconnect_since ?? new Date()),
-        ],
-      );
+      await repo.upsertConnection(tx, userId, {
+        refreshTokenEnc: refreshEnc,
+        accessTokenEnc: this.cipher.encrypt(grant.accessToken, userId),
+        accessTokenExpiresAt: grant.expiresAt,
+        scopes: grant.scopes,
+        status,
+        needsReconnectSince: status === 'active' ? null : (prev?.needs_reconnect_since ?? new Date()),
+      });
       const reconnected = prev?.status === 'needs_reconnect' && status === 'active';
       if (reconnected && onReactivated) await onReactivated(tx, userId);
       return { userId, hasOfflineAccess, reconnected };
@@ -96,7 +75,7 @@ export class GoogleConnections {
   }
 
   async info(userId: string): Promise<ConnectionInfo | null> {
-    const [r] = await this.db.query<Row>('select * from google_connections where user_id = $1', [userId]);
+    const r = await repo.findConnection(this.db, userId);
     if (!r) return null;
     return {
       status: r.status,
@@ -109,7 +88,7 @@ export class GoogleConnections {
 
   /** An OAuth client holding the user's tokens; refreshed tokens are written back encrypted. */
   async clientFor(userId: string, limits: ClientLimits = {}) {
-    const [r] = await this.db.query<Row>('select * from google_connections where user_id = $1', [userId]);
+    const r = await repo.findConnection(this.db, userId);
     if (!r || r.status !== 'active' || !r.refresh_token_enc) {
       throw new AppError('unauthorized', 'Google access needs reconnecting: sign in with Google again.', {
         provider: 'google',
@@ -125,12 +104,8 @@ export class GoogleConnections {
     });
     client.on('tokens', (tokens) => {
       if (!tokens.access_token) return;
-      this.db
-        .query('update google_connections set access_token_enc = $2, access_token_expires_at = $3, updated_at = now() where user_id = $1', [
-          userId,
-          this.cipher.encrypt(tokens.access_token, userId),
-          new Date(tokens.expiry_date ?? Date.now() + 3500_000),
-        ])
+      repo
+        .storeAccessToken(this.db, userId, this.cipher.encrypt(tokens.access_token, userId), new Date(tokens.expiry_date ?? Date.now() + 3500_000))
         .catch((err) => this.log.warn({ err, userId }, 'could not store a refreshed Google access token'));
     });
     return client;
@@ -158,7 +133,6 @@ export class GoogleConnections {
     return {
       listCalendars: recorded(() => port.listCalendars()),
       listWritableCalendars: recorded(() => port.listWritableCalendars()),
-      listOwnedCalendars: recorded(() => port.listWritableCalendars()),
       freeBusy: recorded((calendarId: string, from: Date, to: Date) => port.freeBusy(calendarId, from, to)),
       insertEvent: recorded((calendarId: string, eventId: string, event: Parameters<CalendarPort['insertEvent']>[2]) => port.insertEvent(calendarId, eventId, event)),
     };
@@ -166,24 +140,15 @@ export class GoogleConnections {
 
   /** Google refused the grant: keep everything, wait for the user to reconnect. */
   async markNeedsReconnect(userId: string, reason: string): Promise<void> {
-    await this.db.query(
-      `update google_connections set status = 'needs_reconnect', needs_reconnect_since = coalesce(needs_reconnect_since, now()),
-         last_error = $2, access_token_enc = null, access_token_expires_at = null, updated_at = now()
-       where user_id = $1 and status = 'active'`,
-      [userId, reason],
-    );
+    await repo.markNeedsReconnect(this.db, userId, reason);
     this.log.info({ userId, reason }, 'Google connection needs reconnecting');
   }
 
   /** Revokes the grant at Google, then forgets the tokens. */
   async disconnect(userId: string): Promise<void> {
-    const [r] = await this.db.query<Row>('select * from google_connections where user_id = $1', [userId]);
+    const r = await repo.findConnection(this.db, userId);
     if (!r) return;
     if (r.refresh_token_enc) await this.oauth.revoke(this.cipher.decrypt(r.refresh_token_enc, userId));
-    await this.db.query(
-      `update google_connections set refresh_token_enc = null, access_token_enc = null, access_token_expires_at = null,
-         status = 'revoked', scopes = '{}', updated_at = now() where user_id = $1`,
-      [userId],
-    );
+    await repo.markRevoked(this.db, userId);
   }
 }

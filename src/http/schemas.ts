@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { EVENT_STATES } from '../domain/event-state.ts';
+import { CONNECTION_STATUSES } from '../domain/google-connection.ts';
+import { SEND_UPDATES } from '../domain/send-updates.ts';
 
 /** The public API's shapes. They validate requests and produce the OpenAPI document. */
 
@@ -41,7 +44,7 @@ export const CreateEventBody = z
     calendarId: text().min(1).max(300).default('primary').describe('One of your own calendars (GET /api/v1/calendars).'),
     ...ScheduleFields,
     attendees: z.array(AttendeeSchema).max(50).optional(),
-    sendUpdates: z.enum(['all', 'externalOnly', 'none']).optional().describe('Who Google emails about the event; default from the server configuration.'),
+    sendUpdates: z.enum(SEND_UPDATES).optional().describe('Who Google emails about the event; default from the server configuration.'),
   })
   .strict()
   .meta({ id: 'CreateEvent' });
@@ -64,7 +67,7 @@ export const Availability = z
   })
   .meta({ id: 'Availability' });
 
-export const EventState = z.enum(['pending_payment', 'paid', 'confirmed', 'failed', 'expired', 'cancelled']);
+export const EventState = z.enum(EVENT_STATES);
 
 export const Event = z
   .object({
@@ -82,7 +85,7 @@ export const Event = z
     endUtc: z.string(),
     recurrence: z.array(z.string()),
     attendees: z.array(AttendeeSchema),
-    sendUpdates: z.enum(['all', 'externalOnly', 'none']),
+    sendUpdates: z.enum(SEND_UPDATES),
     price: z.object({ currency: z.string(), amount: z.string().describe('Decimal string, e.g. "1.00".') }),
     google: z.object({ eventId: z.string(), htmlLink: z.string().nullable() }),
     pendingUntil: z.string().describe('The payment deadline fixed at creation (now + PAYMENT_TTL_MINUTES). Moving unpaid events to `expired` after it is coming with payments; until then they stay `pending_payment`.'),
@@ -106,7 +109,7 @@ export const Me = z
   .object({
     user: z.object({ id: z.string().uuid(), email: z.string(), name: z.string().nullable() }),
     google: z.object({
-      status: z.enum(['active', 'needs_reconnect', 'revoked', 'none']),
+      status: z.enum([...CONNECTION_STATUSES, 'none']),
       missingScopes: z.array(z.string()),
       needsReconnectSince: z.string().nullable(),
       reconnectUrl: z.string(),

@@ -1,10 +1,11 @@
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
-import rateLimit from '@fastify/rate-limit';
+import rateLimit, { type FastifyRateLimitStore, type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
+import type { Redis } from 'ioredis';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   jsonSchemaTransform,
@@ -27,6 +28,38 @@ export interface ServerOptions {
   trustProxy: boolean;
   publicBaseUrl: string;
   cookieSecret: string;
+  /** Where rate-limit counts live; every instance behind one load balancer must share it. */
+  rateLimits: RateLimitBackend;
+}
+
+/** Counts hits per key in fixed windows, shared by every instance (the database by default). */
+export interface RateLimitCounter {
+  hit(key: string, windowMs: number): Promise<{ count: number; ttlMs: number }>;
+}
+
+export type RateLimitBackend = { counter: RateLimitCounter } | { redis: Redis };
+
+/** @fastify/rate-limit's store interface over a counter; each route counts under its own prefix. */
+function counterStore(counter: RateLimitCounter): FastifyRateLimitStoreCtor {
+  class CounterStore implements FastifyRateLimitStore {
+    constructor(
+      _options: unknown,
+      private readonly prefix = '',
+    ) {}
+    incr(key: string, callback: (error: Error | null, result?: { current: number; ttl: number }) => void, timeWindow: number) {
+      counter.hit(`${this.prefix}${key}`, timeWindow).then(
+        (r) => callback(null, { current: r.count, ttl: r.ttlMs }),
+        (err: Error) => callback(err),
+      );
+    }
+    child(routeOptions: Parameters<FastifyRateLimitStore['child']>[0]): FastifyRateLimitStore {
+      // The plugin passes the merged limit parameters with the route under `routeInfo` (its own
+      // Redis store reads the same), not the route options its type declaration names.
+      const info = (routeOptions as unknown as { routeInfo?: { method?: string | string[]; url?: string } }).routeInfo ?? {};
+      return new CounterStore(undefined, `${this.prefix}${String(info.method)} ${info.url}|`);
+    }
+  }
+  return CounterStore;
 }
 
 /**
@@ -110,6 +143,7 @@ export async function createServer(opts: ServerOptions): Promise<App> {
   // Routes opt in with `config.rateLimit`; nothing is limited globally so health probes never are.
   await app.register(rateLimit, {
     global: false,
+    ...('redis' in opts.rateLimits ? { redis: opts.rateLimits.redis, nameSpace: 'lc-rate-limit:' } : { store: counterStore(opts.rateLimits.counter) }),
     // Thrown, then answered by the error handler as a problem document with Retry-After.
     errorResponseBuilder: (_req, ctx) =>
       new AppError('rate_limited', `Too many requests: at most ${ctx.max} in this time window. Retry in ${Math.ceil(ctx.ttl / 1000)} s.`, {

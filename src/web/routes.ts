@@ -1,15 +1,19 @@
 import { readFile } from 'node:fs/promises';
 import type { App } from '../http/server.ts';
 import type { Sessions } from '../http/sessions.ts';
-import { esc, page } from './layout.ts';
+import { esc, page } from '../http/html.ts';
+import { STATE_LABEL } from './state-labels.ts';
 
 const ASSETS = new URL('./assets/', import.meta.url);
+// Data for the script, not code: a JSON block the browser never runs (CSP allows no inline script).
+// `<` is escaped so that no string can close the block.
+const STATE_LABELS_BLOCK = `<script type="application/json" id="lc-state-labels">${JSON.stringify(STATE_LABEL).replace(/</g, '\\u003c')}</script>`;
 const TYPES: Record<string, string> = { css: 'text/css; charset=utf-8', js: 'text/javascript; charset=utf-8', svg: 'image/svg+xml' };
 
 export function registerWebRoutes(app: App, opts: { mode: 'sandbox' | 'live'; sandboxUrl: string | null; sessions: Sessions }) {
   // The signed-in interface: a shell whose script talks to the public API (/api/v1).
   const appShell = (title: string, view: string) =>
-    page(title, `<div id="app" data-view="${esc(view)}"><p class="small">Loading…</p></div><noscript>LeadsCalendar needs JavaScript in the browser.</noscript>`, {
+    page(title, `<div id="app" data-view="${esc(view)}"><p class="small">Loading…</p></div><noscript>LeadsCalendar needs JavaScript in the browser.</noscript>${STATE_LABELS_BLOCK}`, {
       scripts: ['/assets/app.js'],
     });
   app.get('/app', { schema: { hide: true } }, async (req, reply) => {

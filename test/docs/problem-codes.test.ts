@@ -60,9 +60,12 @@ async function raw(ctx: Ctx, bytes: string): Promise<Seen> {
   return { status: res.status, body: JSON.parse(res.body) };
 }
 
+/** These two servers answer one request each: a counter that never limits is enough. */
+const unlimited = { hit: async () => ({ count: 1, ttlMs: 60_000 }) };
+
 /** A request that gets a 408: our server with Node's request timeouts shortened. */
 async function timedOut(): Promise<Seen> {
-  const server = await createServer({ log: await silentLogger(), metrics: createMetrics(), trustProxy: false, publicBaseUrl: 'http://127.0.0.1', cookieSecret: 'x'.repeat(32) });
+  const server = await createServer({ log: await silentLogger(), metrics: createMetrics(), trustProxy: false, publicBaseUrl: 'http://127.0.0.1', cookieSecret: 'x'.repeat(32), rateLimits: { counter: unlimited } });
   server.server.headersTimeout = 200;
   server.server.requestTimeout = 200;
   (server.server as unknown as { connectionsCheckingInterval: number }).connectionsCheckingInterval = 50;
@@ -88,7 +91,7 @@ async function timedOut(): Promise<Seen> {
  * when the close began, so it was not reaped as idle.
  */
 async function duringShutdown(): Promise<Seen> {
-  const server = await createServer({ log: await silentLogger(), metrics: createMetrics(), trustProxy: false, publicBaseUrl: 'http://127.0.0.1', cookieSecret: 'x'.repeat(32) });
+  const server = await createServer({ log: await silentLogger(), metrics: createMetrics(), trustProxy: false, publicBaseUrl: 'http://127.0.0.1', cookieSecret: 'x'.repeat(32), rateLimits: { counter: unlimited } });
   let closing: Promise<void> | undefined;
   let closeStarted!: () => void;
   const started = new Promise<void>((r) => (closeStarted = r));

@@ -1,4 +1,5 @@
 import type { EventState } from '../../domain/event-state.ts';
+import type { SendUpdates } from '../../domain/send-updates.ts';
 import type { Queryable } from '../database.ts';
 
 /** Events as stored; SQL for them lives here and nowhere else. */
@@ -25,7 +26,7 @@ export interface EventRecord {
   endAt: Date;
   recurrence: string[];
   attendees: Attendee[];
-  sendUpdates: 'all' | 'externalOnly' | 'none';
+  sendUpdates: SendUpdates;
   priceCurrency: string;
   priceMinor: bigint;
   googleEventId: string;
@@ -105,9 +106,40 @@ export async function findUserEvent(q: Queryable, userId: string, id: string): P
   return rows[0] ? map(rows[0]) : null;
 }
 
-export async function listUserEvents(q: Queryable, userId: string, limit = 100): Promise<EventRecord[]> {
-  const rows = await q.query(`select ${COLUMNS} from events where user_id = $1 order by created_at desc limit $2`, [userId, limit]);
-  return rows.map(map);
+/**
+ * Where a page of a user's events starts: just after this event in the list order (newest first,
+ * ties by id). The instant is kept in whole microseconds, as stored: a JavaScript Date would round
+ * it to milliseconds and skip or repeat events created within one millisecond.
+ */
+export interface EventListPosition {
+  createdAtMicros: bigint;
+  id: string;
+}
+
+/** One page of a user's events, and the position after its last one when there may be more. */
+export async function listUserEvents(
+  q: Queryable,
+  userId: string,
+  page: { limit: number; after?: EventListPosition | undefined },
+): Promise<{ events: EventRecord[]; next: EventListPosition | null }> {
+  const params: unknown[] = [userId, page.limit + 1];
+  let after = '';
+  if (page.after) {
+    params.push(page.after.createdAtMicros.toString(), page.after.id);
+    after = `and (created_at, id) < (timestamptz 'epoch' + $3::bigint * interval '1 microsecond', $4::uuid)`;
+  }
+  const rows = await q.query(
+    `select ${COLUMNS}, (extract(epoch from created_at) * 1000000)::bigint as created_at_micros
+     from events where user_id = $1 ${after} order by created_at desc, id desc limit $2`,
+    params,
+  );
+  const more = rows.length > page.limit;
+  const kept = more ? rows.slice(0, page.limit) : rows;
+  const last = kept[kept.length - 1];
+  return {
+    events: kept.map(map),
+    next: more && last ? { createdAtMicros: BigInt(last.created_at_micros as bigint), id: last.id as string } : null,
+  };
 }
 
 export async function userEventsInState(q: Queryable, userId: string, state: EventState): Promise<EventRecord[]> {

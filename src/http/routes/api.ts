@@ -1,10 +1,8 @@
 import { z } from 'zod';
+import { EVENT_PAGE, type EventRecord } from '../../app/event-list.ts';
 import type { Events } from '../../app/events.ts';
 import type { GoogleConnections } from '../../app/google-connections.ts';
-import type { Database } from '../../db/database.ts';
-import type { EventRecord } from '../../db/repos/events.ts';
-import { findUser } from '../../db/repos/users.ts';
-import { AppError } from '../../errors.ts';
+import type { Users } from '../../app/users.ts';
 import { previewOccurrences } from '../../domain/recurrence.ts';
 import { formatMinor } from '../../domain/money.ts';
 import { Problem } from '../problem.ts';
@@ -27,7 +25,7 @@ export interface ApiDeps {
   sessions: Sessions;
   events: Events;
   google: GoogleConnections;
-  db: Database;
+  users: Users;
 }
 
 export function eventDto(e: EventRecord): z.infer<typeof Event> {
@@ -58,6 +56,22 @@ export function eventDto(e: EventRecord): z.infer<typeof Event> {
 
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 429: Problem };
 const IdParams = z.object({ id: z.string().uuid() });
+const EventListQuery = z.object({
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(EVENT_PAGE.maxLimit)
+    .default(EVENT_PAGE.defaultLimit)
+    .describe(`Events per page, at most ${EVENT_PAGE.maxLimit}.`),
+  cursor: z.string().min(1).max(512).optional().describe('The nextCursor of the previous page; omit for the first page.'),
+});
+const EventList = z
+  .object({
+    events: z.array(Event),
+    nextCursor: z.string().nullable().describe('Pass as cursor to get the next page; null on the last page.'),
+  })
+  .meta({ id: 'EventList' });
 
 /** The public REST API, /api/v1. */
 export function registerApiRoutes(app: App, deps: ApiDeps) {
@@ -68,8 +82,7 @@ export function registerApiRoutes(app: App, deps: ApiDeps) {
     { schema: { tags: ['account'], summary: 'Who is signed in, and the state of their Google connection', response: { 200: Me, 401: Problem } } },
     async (req) => {
       const s = await sessions.requireUser(req);
-      const user = await findUser(deps.db, s.userId);
-      if (!user) throw new AppError('unauthorized', 'Sign in with Google first.');
+      const user = await deps.users.get(s.userId);
       const info = await google.info(s.userId);
       return {
         user,
@@ -90,7 +103,7 @@ export function registerApiRoutes(app: App, deps: ApiDeps) {
     async (req) => {
       const s = await sessions.requireUser(req);
       const cal = await google.calendarFor(s.userId);
-      const calendars = await cal.listOwnedCalendars();
+      const calendars = await cal.listWritableCalendars();
       return { calendars: calendars.map(({ id, summary, primary, timeZone }) => ({ id, summary, primary, timeZone })) };
     },
   );
@@ -140,10 +153,18 @@ export function registerApiRoutes(app: App, deps: ApiDeps) {
 
   app.get(
     '/api/v1/events',
-    { schema: { tags: ['events'], summary: 'Your events, newest first', response: { 200: z.object({ events: z.array(Event) }), ...errors } } },
+    {
+      schema: {
+        tags: ['events'],
+        summary: 'Your events, newest first, a page at a time',
+        querystring: EventListQuery,
+        response: { 200: EventList, ...errors },
+      },
+    },
     async (req) => {
       const s = await sessions.requireUser(req);
-      return { events: (await events.list(s.userId)).map(eventDto) };
+      const page = await events.list(s.userId, req.query);
+      return { events: page.events.map(eventDto), nextCursor: page.nextCursor };
     },
   );
 

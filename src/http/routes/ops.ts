@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { Database } from '../../db/database.ts';
-import { pendingMigrations, type Migration } from '../../db/migrate.ts';
+import type { Readiness } from '../../app/readiness.ts';
 import type { Metrics } from '../../observability/metrics.ts';
 import type { App } from '../server.ts';
 
@@ -14,16 +13,11 @@ const Ready = z.object({
 });
 
 /** Probes for orchestrators and Prometheus. Kept out of the public API document. */
-export function registerOpsRoutes(app: App, deps: { db: Database; migrations: Migration[]; metrics: Metrics }) {
+export function registerOpsRoutes(app: App, deps: { readiness: Readiness; metrics: Metrics }) {
   app.get('/healthz', { schema: { hide: true, response: { 200: Health } } }, async () => ({ status: 'ok' as const }));
 
   app.get('/readyz', { schema: { hide: true, response: { 200: Ready, 503: Ready } } }, async (_req, reply) => {
-    const database = await deps.db.query('select 1').then(
-      () => 'ok' as const,
-      () => 'unreachable' as const,
-    );
-    const pending = database === 'ok' ? await pendingMigrations(deps.db, deps.migrations) : ['unknown'];
-    const ready = database === 'ok' && pending.length === 0;
+    const { ready, database, pendingMigrations: pending } = await deps.readiness.check();
     return reply.status(ready ? 200 : 503).send({
       status: ready ? 'ready' : 'not_ready',
       checks: { database, migrations: pending.length ? pending : 'ok' },

@@ -30,14 +30,8 @@ async function api(method, path, body) {
   return data;
 }
 
-const STATE_LABEL = {
-  pending_payment: 'Waiting for payment',
-  paid: 'Paid — adding to Google Calendar',
-  confirmed: 'On your Google Calendar',
-  failed: 'Failed — not added to your calendar',
-  expired: 'Expired unpaid',
-  cancelled: 'Cancelled',
-};
+// The server writes the labels beside the script, from the one list of event states.
+const STATE_LABEL = JSON.parse(document.getElementById('lc-state-labels')?.textContent ?? '{}');
 
 function connectionBanner() {
   const g = me.google;
@@ -131,17 +125,30 @@ function eventForm(calendars) {
 }
 
 const list = h('section', { id: 'events' });
+const eventRow = (e) => h('tr', { 'data-state': e.state },
+  h('td', {}, h('a', { href: `/app/events/${e.id}` }, e.title)),
+  h('td', {}, e.allDay ? e.start : `${e.start.replace('T', ' ').slice(0, 16)} ${e.timeZone}`),
+  h('td', { class: 'state' }, STATE_LABEL[e.state] ?? e.state));
 async function loadList() {
-  const { events } = await api('GET', '/api/v1/events');
-  list.replaceChildren(
-    h('h2', {}, 'Your events'),
-    events.length
-      ? h('table', {}, h('tbody', {}, events.map((e) => h('tr', { 'data-state': e.state },
-          h('td', {}, h('a', { href: `/app/events/${e.id}` }, e.title)),
-          h('td', {}, e.allDay ? e.start : `${e.start.replace('T', ' ').slice(0, 16)} ${e.timeZone}`),
-          h('td', { class: 'state' }, STATE_LABEL[e.state] ?? e.state)))))
-      : h('p', { class: 'small' }, 'No events yet.'),
-  );
+  const { events, nextCursor } = await api('GET', '/api/v1/events');
+  if (!events.length) return list.replaceChildren(h('h2', {}, 'Your events'), h('p', { class: 'small' }, 'No events yet.'));
+  const tbody = h('tbody', {}, events.map(eventRow));
+  // The API answers a page at a time; older events come on request, after the ones shown.
+  let cursor = nextCursor;
+  const more = h('button', { type: 'button', id: 'more-events', onclick: async () => {
+    more.disabled = true;
+    try {
+      const page = await api('GET', `/api/v1/events?cursor=${encodeURIComponent(cursor)}`);
+      tbody.append(...page.events.map(eventRow));
+      cursor = page.nextCursor;
+      if (!cursor) more.remove();
+    } catch (err) {
+      more.replaceWith(errorBox(err));
+    } finally {
+      more.disabled = false;
+    }
+  } }, 'Show older events');
+  list.replaceChildren(h('h2', {}, 'Your events'), h('table', {}, tbody), cursor ? more : '');
 }
 
 async function home() {

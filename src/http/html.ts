@@ -1,4 +1,4 @@
-/** Server-rendered HTML shell shared by the pages LeadsCalendar serves itself. */
+/** Server-rendered HTML shell shared by the pages LeadsCalendar serves itself (sign-in pages here, the web interface in web/). */
 
 export const esc = (s: string): string =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);

@@ -1,0 +1,30 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../src/observability/logger.ts';
+import { startRuntime, type Runtime, type RuntimeOptions } from '../../src/runtime.ts';
+import { freePort, localConfig } from '../support/app.ts';
+
+/**
+ * One more app instance, as a load balancer would have beside others: its own port, sandbox and
+ * data folder, on the database and runtime options it is given (a DATABASE_URL shared with
+ * another instance, a Redis).
+ */
+export async function startInstance(env: Record<string, string>, opts: Omit<RuntimeOptions, 'log'> = {}): Promise<{ runtime: Runtime; url: string; close(): Promise<void> }> {
+  const port = await freePort();
+  const dataDir = await mkdtemp(join(tmpdir(), 'lc-test-'));
+  const quiet = new Writable({ write: (_chunk, _enc, cb) => cb() });
+  const runtime = await startRuntime(localConfig(port, dataDir, { LOG_LEVEL: 'warn', JOB_POLL_INTERVAL_SECONDS: '1', SHUTDOWN_TIMEOUT_MS: '5000', ...env }), {
+    ...opts,
+    log: createLogger('warn', quiet),
+  });
+  return {
+    runtime,
+    url: runtime.url,
+    async close() {
+      await runtime.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
