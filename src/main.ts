@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './config/env.ts';
+import { ConfigError, loadConfig, type Config } from './config/env.ts';
 import { createLogger } from './observability/logger.ts';
 import { startRuntime } from './runtime.ts';
 
@@ -6,7 +6,7 @@ import { startRuntime } from './runtime.ts';
  * `npm start`. SIGTERM or SIGINT starts a graceful shutdown (no new requests, in-flight requests
  * and jobs finish, the database closes); a second signal, or SHUTDOWN_TIMEOUT_MS, forces the exit.
  */
-let config;
+let config: Config;
 try {
   config = loadConfig();
 } catch (err) {
@@ -24,25 +24,27 @@ const runtime = await startRuntime(config, { log }).catch((err) => {
 });
 
 let stopping = false;
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(signal, () => {
-    if (stopping) {
-      log.warn({ signal }, 'second signal: exiting now');
+function shutdown(reason: Record<string, unknown>) {
+  if (stopping) {
+    log.warn(reason, 'second signal: exiting now');
+    process.exit(1);
+  }
+  stopping = true;
+  log.info(reason, 'shutting down');
+  const force = setTimeout(() => {
+    log.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timed out: exiting now');
+    process.exit(1);
+  }, config.shutdownTimeoutMs + 1000);
+  force.unref();
+  runtime.close().then(
+    () => process.exit(0),
+    (err) => {
+      log.error({ err }, 'shutdown failed');
       process.exit(1);
-    }
-    stopping = true;
-    log.info({ signal }, 'shutting down');
-    const force = setTimeout(() => {
-      log.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timed out: exiting now');
-      process.exit(1);
-    }, config.shutdownTimeoutMs + 1000);
-    force.unref();
-    runtime.close().then(
-      () => process.exit(0),
-      (err) => {
-        log.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  });
+    },
+  );
 }
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => shutdown({ signal }));
+// Started by the launcher (an IPC channel): if the launcher dies without stopping us, nobody else
+// will; stop as if told to, rather than linger holding the port and the data folder.
+if (process.channel) process.once('disconnect', () => { if (!stopping) shutdown({ reason: 'launcher gone' }); });
