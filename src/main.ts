@@ -18,6 +18,10 @@ try {
 }
 
 const log = createLogger(config.logLevel);
+// Started by the launcher (an IPC channel): if the launcher dies without stopping us, nobody else
+// will; stop as if told to, rather than linger holding the port and the data folder.
+let launcherGone = false;
+if (process.channel) process.once('disconnect', () => (launcherGone = true));
 const runtime = await startRuntime(config, { log }).catch((err) => {
   log.fatal({ err }, 'LeadsCalendar failed to start');
   process.exit(1);
@@ -45,6 +49,7 @@ function shutdown(reason: Record<string, unknown>) {
   );
 }
 for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => shutdown({ signal }));
-// Started by the launcher (an IPC channel): if the launcher dies without stopping us, nobody else
-// will; stop as if told to, rather than linger holding the port and the data folder.
-if (process.channel) process.once('disconnect', () => { if (!stopping) shutdown({ reason: 'launcher gone' }); });
+if (process.channel) {
+  if (launcherGone) shutdown({ reason: 'launcher gone' });
+  else process.once('disconnect', () => stopping || shutdown({ reason: 'launcher gone' }));
+}

@@ -42,7 +42,9 @@ async function launch(env: Record<string, string>) {
     output: () => out.join(''),
     sandboxLog: () => readFile(sandboxLog, 'utf8').catch(() => ''),
     async cleanup() {
-      child.kill('SIGKILL');
+      // SIGTERM, not SIGKILL: the launcher's children run in their own process groups.
+      child.kill('SIGTERM');
+      await exited;
       await rm(dataDir, { recursive: true, force: true });
     },
   };
@@ -57,7 +59,7 @@ describe('the launcher (npm start)', () => {
     const app = `http://127.0.0.1:${port}`;
     const l = await launch({ PORT: String(port), SANDBOX_PORT: String(sandboxPort), FAKE_SANDBOX_PROBE_URL: `${app}/healthz` });
     try {
-      await waitFor('the app to be ready', () => up(`${app}/readyz`), 60_000, 100);
+      await waitFor('the app to be ready', () => up(`${app}/readyz`), 120_000, 100);
       const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
       const given = (await (await fetch(sandboxUrl)).json()) as { env: Record<string, string> };
       assert.equal(given.env.SANDBOX_DATA_DIR, join(l.dataDir, 'sandbox'));
@@ -87,7 +89,7 @@ describe('the launcher (npm start)', () => {
     const sandboxPort = await freePort();
     const l = await launch({ PORT: String(port), SANDBOX_PORT: String(sandboxPort) });
     try {
-      await waitFor('the app to be ready', () => up(`http://127.0.0.1:${port}/readyz`), 60_000, 100);
+      await waitFor('the app to be ready', () => up(`http://127.0.0.1:${port}/readyz`), 120_000, 100);
       await fetch(`http://127.0.0.1:${sandboxPort}/crash`, { method: 'POST' }).catch(() => {});
       assert.notEqual(await l.exited, 0);
       assert.match(l.output(), /sandbox exited unexpectedly \(code 3\)/);

@@ -31,7 +31,7 @@ describe('the app process', () => {
     const p = { child, stdout, exited: new Promise<number | null>((r) => child.once('exit', (code) => r(code))) };
     try {
       const base = `http://127.0.0.1:${port}`;
-      await waitFor('the app to listen', () => fetch(`${base}/healthz`).then((r) => r.ok, () => false), 60_000, 200);
+      await waitFor('the app to listen', () => fetch(`${base}/healthz`).then((r) => r.ok, () => false), 120_000, 200);
       assert.equal((await fetch(`${base}/`)).status, 200);
       assert.equal((await fetch(`http://127.0.0.1:${sandboxPort}/__sandbox/state`)).status, 200, 'the sandbox runs beside the app');
       p.child.kill('SIGTERM');
@@ -40,7 +40,9 @@ describe('the app process', () => {
       await assert.rejects(fetch(`${base}/healthz`), 'no longer listening');
       await assert.rejects(fetch(`http://127.0.0.1:${sandboxPort}/__sandbox/state`), 'the sandbox stopped too');
     } finally {
-      p.child.kill('SIGKILL');
+      // SIGTERM, not SIGKILL: the launcher's children run in their own process groups.
+      p.child.kill('SIGTERM');
+      await p.exited;
       await rm(dataDir, { recursive: true, force: true });
     }
   });
