@@ -53,7 +53,12 @@ export async function openPglite(opts: PgliteOptions = {}): Promise<Database & {
     startParams: PGLITE_START_PARAMS,
     parsers,
   });
-  if (opts.dataDir) syncThroughToDisk(pglite);
+  if (opts.dataDir) {
+    syncThroughToDisk(pglite);
+    // Folders made before this code (files 0666), and the relation cache files PostgreSQL
+    // rewrites at every start (0644 whatever the umask), become private.
+    await privatize(resolve(opts.dataDir), false);
+  }
   const self = wrap(pglite);
   return {
     kind: 'pglite',
@@ -106,8 +111,6 @@ async function prepareDataDir(dir: string): Promise<void> {
       await rm(temp, { recursive: true, force: true });
     }
   }
-  // Folders made before this code (files 0666) become private too; cheap when already right.
-  await privatize(dir, false);
 }
 
 async function isEmptyOrMissing(dir: string): Promise<boolean> {
