@@ -31,10 +31,6 @@ const say = (msg) => process.stderr.write(`launcher: ${msg}\n`);
 
 /** Starts `bin` in its own process group, so a terminal's Ctrl-C reaches it only through us, in order. */
 function start(name, bin, childEnv) {
-  if (!existsSync(bin)) {
-    say(`${name} entry ${bin} does not exist: run \`npm install\` (or \`npm run build\`) first`);
-    process.exit(1);
-  }
   const child = fork(bin, [], { env: childEnv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: true });
   const exited = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })));
   return { name, child, exited, stopping: false };
@@ -143,6 +139,13 @@ async function startSandbox() {
 if (mode !== 'sandbox' && mode !== 'live') {
   say(`APP_MODE must be "sandbox" or "live", not ${JSON.stringify(mode)}`);
   process.exit(1);
+}
+// Both entries are checked before either starts, so a missing build never leaves a lone sandbox.
+for (const [name, bin] of mode === 'sandbox' ? [['app', appBin], ['sandbox', sandboxBin]] : [['app', appBin]]) {
+  if (!existsSync(bin)) {
+    say(`the ${name}'s entry ${bin} does not exist: run \`npm install\` (or \`npm run build\`) first`);
+    process.exit(1);
+  }
 }
 let appEnv = { ...env };
 if (mode === 'sandbox') {
