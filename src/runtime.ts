@@ -22,7 +22,6 @@ import { Users } from './app/users.ts';
 import { DatabaseRateLimitCounter } from './db/repos/rate-limits.ts';
 import { Redis } from 'ioredis';
 import { GoogleOAuth } from './providers/google/oauth.ts';
-import { startSandbox, type Sandbox } from '../sandbox/server.ts';
 
 export interface Runtime {
   /** Where the app listens, e.g. http://127.0.0.1:3000. */
@@ -33,7 +32,6 @@ export interface Runtime {
   events: Events;
   google: GoogleConnections;
   log: Logger;
-  sandbox: Sandbox | null;
   endpoints: ProviderEndpoints;
   /** Graceful: stop taking requests, finish in-flight requests and jobs, close the database. */
   close(): Promise<void>;
@@ -53,8 +51,9 @@ export interface RuntimeOptions {
 }
 
 /**
- * Composes the whole product from its configuration: sandbox (in sandbox mode), database and
- * migrations, job queue, HTTP server. The only place that knows every part.
+ * Composes the whole product from its configuration: database and migrations, job queue, HTTP
+ * server. The only place that knows every part. The providers (real, or the sandbox the launcher
+ * started) are only base URLs and credentials here.
  */
 export async function startRuntime(config: Config, opts: RuntimeOptions = {}): Promise<Runtime> {
   const log = opts.log ?? createLogger(config.logLevel);
@@ -62,26 +61,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
   const metrics = createMetrics();
   const cleanup: (() => Promise<void>)[] = [];
   try {
-    let sandbox: Sandbox | null = null;
-    let endpoints = config.endpoints;
-    if (config.sandbox) {
-      sandbox = await startSandbox({
-        host: config.sandbox.host,
-        port: config.sandbox.port,
-        logger: log.child({ component: 'sandbox' }),
-        settings: {
-          paypalWebhookUrl: `${config.publicBaseUrl}/webhooks/paypal`,
-          binanceWebhookUrl: `${config.publicBaseUrl}/webhooks/binance`,
-        },
-      });
-      cleanup.unshift(() => sandbox!.close());
-      // With SANDBOX_PORT=0 the port is only known now; endpoints that pointed at the sandbox follow it.
-      const configured = `http://${config.sandbox.host === '0.0.0.0' ? '127.0.0.1' : config.sandbox.host}:${config.sandbox.port}`;
-      endpoints = Object.fromEntries(
-        Object.entries(config.endpoints).map(([k, v]) => [k, v === configured ? sandbox!.url : v]),
-      ) as unknown as ProviderEndpoints;
-    }
-
+    const endpoints = config.endpoints;
     const db = opts.db ?? (await openDatabase(config.database));
     if (!opts.db) cleanup.unshift(() => db.close());
     const migrations = await loadMigrations();
@@ -110,11 +90,12 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     const sessions = new Sessions(new SessionService(db), config.publicBaseUrl);
     const signIn = new SignIn(oauth, google, config.publicBaseUrl, (tx, userId) => events.resumeForUser(tx, userId));
     let rateLimits;
-    if (opts.rateLimitRedis) {
-      const redis = new Redis(opts.rateLimitRedis.url, {
+    const redisOpts = opts.rateLimitRedis ?? (config.redisUrl ? { url: config.redisUrl } : undefined);
+    if (redisOpts) {
+      const redis = new Redis(redisOpts.url, {
         lazyConnect: true,
         maxRetriesPerRequest: 1,
-        keyPrefix: opts.rateLimitRedis.keyPrefix ?? 'leadscalendar:',
+        keyPrefix: redisOpts.keyPrefix ?? 'leadscalendar:',
       });
       // Without a listener ioredis prints its reconnect errors to stderr; they belong in the log.
       redis.on('error', (err: Error) => log.warn({ err }, 'Redis (rate limits) unavailable'));
@@ -134,7 +115,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       rateLimits,
     });
     registerOpsRoutes(app, { readiness: new Readiness(db, migrations), metrics });
-    registerWebRoutes(app, { mode: config.mode, sandboxUrl: sandbox?.url ?? null, sessions });
+    registerWebRoutes(app, { mode: config.mode, sandboxUrl: config.sandboxUrl, sessions });
     registerAuthRoutes(app, { sessions, signIn });
     registerApiRoutes(app, { sessions, events, google, users: new Users(db) });
 
@@ -143,7 +124,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     const url = await app.listen({ host: config.host, port: config.port });
     cleanup.unshift(() => app.close());
     const shown = url.replace('0.0.0.0', 'localhost');
-    log.info({ url: shown, mode: config.mode, database: db.kind, sandbox: sandbox?.url ?? null }, `LeadsCalendar listening on ${shown}`);
+    log.info({ url: shown, mode: config.mode, database: db.kind, sandbox: config.sandboxUrl }, `LeadsCalendar listening on ${shown}`);
 
     let closing: Promise<void> | null = null;
     return {
@@ -154,7 +135,6 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       events,
       google,
       log,
-      sandbox,
       endpoints,
       close() {
         closing ??= (async () => {

@@ -1,24 +1,14 @@
 import { z } from 'zod';
-import { SANDBOX_CREDENTIALS } from '../../sandbox/credentials.ts';
 
 /**
  * Every setting LeadsCalendar reads from the environment, validated once at start.
  *
- * With no configuration at all the product runs in sandbox mode: the provider emulators on
- * SANDBOX_PORT stand in for Google, PayPal and Binance Pay, and every secret has a sandbox value.
- * In live mode nothing has a default that could leak into production: every missing or malformed
- * variable is reported, all at once.
+ * The app knows nothing of the sandbox but its address: in sandbox mode the launcher (`npm start`)
+ * starts the provider emulators first and passes their URL (SANDBOX_URL) and credentials here, as
+ * live mode passes the real ones. Session and encryption secrets are generated into the data
+ * folder in sandbox mode. In live mode nothing has a default that could leak into production:
+ * every missing or malformed variable is reported, all at once.
  */
-
-const SANDBOX_SECRETS = {
-  GOOGLE_CLIENT_ID: SANDBOX_CREDENTIALS.google.clientId,
-  GOOGLE_CLIENT_SECRET: SANDBOX_CREDENTIALS.google.clientSecret,
-  PAYPAL_CLIENT_ID: SANDBOX_CREDENTIALS.paypal.clientId,
-  PAYPAL_CLIENT_SECRET: SANDBOX_CREDENTIALS.paypal.clientSecret,
-  PAYPAL_WEBHOOK_ID: SANDBOX_CREDENTIALS.paypal.webhookId,
-  BINANCE_API_KEY: SANDBOX_CREDENTIALS.binance.apiKey,
-  BINANCE_SECRET_KEY: SANDBOX_CREDENTIALS.binance.secretKey,
-} as const;
 
 const port = z.coerce.number().int().min(0).max(65535);
 const url = z.string().url().transform((s) => s.replace(/\/+$/, ''));
@@ -35,13 +25,17 @@ const base = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
     .optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
   DATA_DIR: z.string().min(1).default('./data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
   JOB_POLL_INTERVAL_SECONDS: z.coerce.number().min(0.5).max(60).default(2),
   JOB_MAINTENANCE_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
-  SANDBOX_PORT: port.default(4010),
-  SANDBOX_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Where the launcher's sandbox listens; the default for every provider base URL in sandbox mode. */
+  SANDBOX_URL: url.optional(),
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   ENCRYPTION_KEY: z
     .string()
@@ -70,10 +64,7 @@ const base = z.object({
 
 type Raw = z.infer<typeof base>;
 
-const LIVE_REQUIRED = [
-  'PUBLIC_BASE_URL',
-  'SESSION_SECRET',
-  'ENCRYPTION_KEY',
+const PROVIDER_CREDENTIALS = [
   'GOOGLE_CLIENT_ID',
   'GOOGLE_CLIENT_SECRET',
   'PAYPAL_CLIENT_ID',
@@ -82,6 +73,10 @@ const LIVE_REQUIRED = [
   'BINANCE_API_KEY',
   'BINANCE_SECRET_KEY',
 ] as const satisfies readonly (keyof Raw)[];
+
+const LIVE_REQUIRED = ['PUBLIC_BASE_URL', 'SESSION_SECRET', 'ENCRYPTION_KEY', ...PROVIDER_CREDENTIALS] as const satisfies readonly (keyof Raw)[];
+
+const PROVIDER_BASE_URLS = ['GOOGLE_OAUTH_BASE_URL', 'GOOGLE_API_BASE_URL', 'PAYPAL_API_BASE_URL', 'BINANCE_API_BASE_URL'] as const satisfies readonly (keyof Raw)[];
 
 export interface ProviderEndpoints {
   /** null: Google's own OAuth hosts (accounts.google.com, oauth2.googleapis.com, …). */
@@ -97,6 +92,8 @@ export interface Config {
   port: number;
   publicBaseUrl: string;
   database: { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
+  /** Where rate-limit counts live when set (shared by every instance); unset: in the database. */
+  redisUrl: string | undefined;
   dataDir: string;
   logLevel: Raw['LOG_LEVEL'];
   shutdownTimeoutMs: number;
@@ -108,8 +105,8 @@ export interface Config {
   paymentTtlMinutes: number;
   google: { clientId: string; clientSecret: string };
   calendar: { reconnectWindowHours: number; sendUpdates: 'all' | 'externalOnly' | 'none'; conflicts: 'warn' | 'block' };
-  /** Present in sandbox mode only: where the in-process provider emulators listen. */
-  sandbox: { host: string; port: number } | null;
+  /** Sandbox mode only, when the launcher said where the emulators listen: linked from the UI. */
+  sandboxUrl: string | null;
   /** Undefined in sandbox mode until the data folder provides one (see secrets.ts). */
   sessionSecret: string | undefined;
   encryptionKey: string | undefined;
@@ -155,15 +152,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (publicUrl && !publicUrl.startsWith('https://'))
       problems.push('PUBLIC_BASE_URL: must be an https:// URL in live mode (cookies are Secure, providers call it back)');
   }
+  else {
+    // The emulators' credentials and address come from the launcher; the app has no copy of them.
+    const missing = [
+      ...PROVIDER_CREDENTIALS.filter((k) => cleaned[k] === undefined),
+      ...(cleaned.SANDBOX_URL === undefined ? PROVIDER_BASE_URLS.filter((k) => cleaned[k] === undefined) : []),
+    ];
+    if (missing.length)
+      problems.push(
+        `sandbox mode needs the provider emulators' address and credentials, and ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not set. ` +
+          'Start with `npm start`, which runs the sandbox and passes them, or set SANDBOX_URL (or each *_BASE_URL) and the credentials yourself',
+      );
+  }
   if (problems.length || !parsed.success) throw new ConfigError(problems);
   const raw = parsed.data;
   const live = raw.APP_MODE === 'live';
 
-  const sandboxOrigin = `http://${raw.SANDBOX_HOST === '0.0.0.0' ? '127.0.0.1' : raw.SANDBOX_HOST}:${raw.SANDBOX_PORT}`;
-  const defaults = live
+  const sandboxUrl = live ? null : (raw.SANDBOX_URL ?? null);
+  const defaults: Partial<ProviderEndpoints> = live
     ? LIVE_ENDPOINTS
-    : { googleOAuth: sandboxOrigin, googleApi: sandboxOrigin, paypalApi: sandboxOrigin, binanceApi: sandboxOrigin };
-  const secret = <K extends keyof typeof SANDBOX_SECRETS>(k: K): string => raw[k] ?? SANDBOX_SECRETS[k];
+    : sandboxUrl
+      ? { googleOAuth: sandboxUrl, googleApi: sandboxUrl, paypalApi: sandboxUrl, binanceApi: sandboxUrl }
+      : {};
+  // Checked above: in either mode every credential is present by now.
+  const secret = (k: (typeof PROVIDER_CREDENTIALS)[number]): string => raw[k]!;
+  const endpoint = (v: string | undefined, d: string | null | undefined): string => (v ?? d)!;
 
   return {
     mode: raw.APP_MODE,
@@ -171,6 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: raw.PORT,
     publicBaseUrl: raw.PUBLIC_BASE_URL ?? `http://localhost:${raw.PORT}`,
     database: raw.DATABASE_URL ? { kind: 'postgres', url: raw.DATABASE_URL } : { kind: 'pglite', dataDir: `${raw.DATA_DIR}/pglite` },
+    redisUrl: raw.REDIS_URL,
     dataDir: raw.DATA_DIR,
     logLevel: raw.LOG_LEVEL,
     shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
@@ -184,7 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       sendUpdates: raw.GOOGLE_SEND_UPDATES,
       conflicts: raw.CALENDAR_CONFLICTS,
     },
-    sandbox: live ? null : { host: raw.SANDBOX_HOST, port: raw.SANDBOX_PORT },
+    sandboxUrl,
     sessionSecret: raw.SESSION_SECRET,
     encryptionKey: raw.ENCRYPTION_KEY,
     google: { clientId: secret('GOOGLE_CLIENT_ID'), clientSecret: secret('GOOGLE_CLIENT_SECRET') },
@@ -195,10 +209,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     binance: { apiKey: secret('BINANCE_API_KEY'), secretKey: secret('BINANCE_SECRET_KEY') },
     endpoints: {
-      googleOAuth: raw.GOOGLE_OAUTH_BASE_URL ?? defaults.googleOAuth,
-      googleApi: raw.GOOGLE_API_BASE_URL ?? defaults.googleApi,
-      paypalApi: raw.PAYPAL_API_BASE_URL ?? defaults.paypalApi,
-      binanceApi: raw.BINANCE_API_BASE_URL ?? defaults.binanceApi,
+      googleOAuth: raw.GOOGLE_OAUTH_BASE_URL ?? defaults.googleOAuth ?? null,
+      googleApi: endpoint(raw.GOOGLE_API_BASE_URL, defaults.googleApi),
+      paypalApi: endpoint(raw.PAYPAL_API_BASE_URL, defaults.paypalApi),
+      binanceApi: endpoint(raw.BINANCE_API_BASE_URL, defaults.binanceApi),
     },
   };
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config/env.ts';
 import { SANDBOX_CREDENTIALS } from '../../sandbox/credentials.ts';
+import { sandboxEnv } from '../support/app.ts';
 
 const LIVE_OK = {
   APP_MODE: 'live',
@@ -28,31 +29,41 @@ function problemsOf(env: Record<string, string>): string[] {
 }
 
 describe('configuration', () => {
-  it('runs in sandbox mode with no configuration at all', () => {
-    const c = loadConfig({});
+  it('runs in sandbox mode with nothing but what the launcher passes', () => {
+    const c = loadConfig(sandboxEnv('http://127.0.0.1:4010'));
     assert.equal(c.mode, 'sandbox');
     assert.equal(c.port, 3000);
     assert.equal(c.publicBaseUrl, 'http://localhost:3000');
     assert.deepEqual(c.database, { kind: 'pglite', dataDir: './data/pglite' });
-    assert.deepEqual(c.sandbox, { host: '127.0.0.1', port: 4010 });
+    assert.equal(c.sandboxUrl, 'http://127.0.0.1:4010');
     assert.equal(c.endpoints.paypalApi, 'http://127.0.0.1:4010');
+    assert.equal(c.endpoints.googleOAuth, 'http://127.0.0.1:4010');
     assert.equal(c.paypal.clientId, SANDBOX_CREDENTIALS.paypal.clientId);
     assert.equal(c.google.clientSecret, SANDBOX_CREDENTIALS.google.clientSecret);
   });
 
+  it('refuses sandbox mode without the sandbox\'s address and credentials, pointing at npm start', () => {
+    const problems = problemsOf({});
+    assert.equal(problems.length, 1, problems.join('\n'));
+    assert.match(problems[0]!, /npm start/);
+    for (const key of ['GOOGLE_CLIENT_ID', 'PAYPAL_WEBHOOK_ID', 'BINANCE_SECRET_KEY', 'PAYPAL_API_BASE_URL']) assert.match(problems[0]!, new RegExp(key));
+    const { SANDBOX_URL: _, ...noUrl } = sandboxEnv('http://127.0.0.1:4010');
+    assert.match(problemsOf(noUrl)[0]!, /GOOGLE_OAUTH_BASE_URL, GOOGLE_API_BASE_URL, PAYPAL_API_BASE_URL, BINANCE_API_BASE_URL/);
+  });
+
   it('uses a PostgreSQL server when DATABASE_URL is set', () => {
-    const c = loadConfig({ DATABASE_URL: 'postgres://u@db:5432/lc' });
+    const c = loadConfig({ ...sandboxEnv('http://127.0.0.1:4010'), DATABASE_URL: 'postgres://u@db:5432/lc' });
     assert.deepEqual(c.database, { kind: 'postgres', url: 'postgres://u@db:5432/lc' });
   });
 
   it('treats empty values as unset', () => {
-    assert.equal(loadConfig({ PORT: '', DATABASE_URL: '' }).port, 3000);
+    assert.equal(loadConfig({ ...sandboxEnv('http://127.0.0.1:4010'), PORT: '', DATABASE_URL: '' }).port, 3000);
   });
 
   it('accepts a complete live configuration and points at the real providers', () => {
     const c = loadConfig(LIVE_OK);
     assert.equal(c.mode, 'live');
-    assert.equal(c.sandbox, null);
+    assert.equal(c.sandboxUrl, null);
     assert.equal(c.endpoints.paypalApi, 'https://api-m.paypal.com');
     assert.equal(c.endpoints.binanceApi, 'https://bpay.binanceapi.com');
   });

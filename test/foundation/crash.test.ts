@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import PgBoss from 'pg-boss';
 import { QUEUES } from '../../src/app/events.ts';
 import { consentBody } from '../sandbox/google-helpers.ts';
-import { freePort } from '../support/app.ts';
+import { freePort, sandboxEnv } from '../support/app.ts';
 import { Browser } from '../support/browser.ts';
 import { createTestDatabase, dbKinds } from '../support/db.ts';
 import { startMain } from '../support/process.ts';
@@ -28,9 +28,7 @@ describe('a crash in the middle of work (kill -9)', () => {
       PORT: String(port),
       HOST: '127.0.0.1',
       PUBLIC_BASE_URL: base,
-      SANDBOX_PORT: String(await freePort()),
-      GOOGLE_OAUTH_BASE_URL: sandbox.url,
-      GOOGLE_API_BASE_URL: sandbox.url,
+      ...sandboxEnv(sandbox.url),
       DATA_DIR: dataDir,
       JOB_POLL_INTERVAL_SECONDS: '0.5',
       JOB_MAINTENANCE_INTERVAL_SECONDS: '1',

@@ -7,12 +7,13 @@ import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/env.ts';
 import { resolveSecrets } from '../../src/config/secrets.ts';
 import { TokenCipher } from '../../src/crypto/token-cipher.ts';
+import { sandboxEnv } from '../support/app.ts';
 
 describe('secrets', () => {
   it('generates sandbox secrets once, keeps them in the data folder (0600) and reuses them', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'lc-secrets-'));
     try {
-      const config = loadConfig({ DATA_DIR: dir });
+      const config = loadConfig({ ...sandboxEnv('http://127.0.0.1:4010'), DATA_DIR: dir });
       const a = await resolveSecrets(config);
       const b = await resolveSecrets(config);
       assert.equal(a.encryptionKey.length, 32);
@@ -27,7 +28,7 @@ describe('secrets', () => {
 
   it('takes them from the environment when given', async () => {
     const key = randomBytes(32);
-    const s = await resolveSecrets(loadConfig({ DATA_DIR: '/nonexistent-never-written', SESSION_SECRET: 'y'.repeat(40), ENCRYPTION_KEY: key.toString('base64') }));
+    const s = await resolveSecrets(loadConfig({ ...sandboxEnv('http://127.0.0.1:4010'), DATA_DIR: '/nonexistent-never-written', SESSION_SECRET: 'y'.repeat(40), ENCRYPTION_KEY: key.toString('base64') }));
     assert.ok(s.encryptionKey.equals(key));
     assert.equal(s.sessionSecret, 'y'.repeat(40));
   });

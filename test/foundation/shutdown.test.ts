@@ -9,7 +9,7 @@ import { waitFor } from '../support/wait.ts';
 describe('graceful shutdown', () => {
   it('finishes an in-flight request, refuses new connections, then closes', async () => {
     const app = await startTestApp();
-    const sandbox = app.runtime.sandbox!;
+    const sandbox = app.runtime.sandbox;
     try {
       // A real request that takes a while: the sign-in callback waits on Google's token endpoint.
       const b = new Browser();

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/observability/logger.ts';
 import { startRuntime, type Runtime, type RuntimeOptions } from '../../src/runtime.ts';
+import { startSandbox } from '../../sandbox/server.ts';
 import { freePort, localConfig } from '../support/app.ts';
 
 /**
@@ -15,15 +16,20 @@ export async function startInstance(env: Record<string, string>, opts: Omit<Runt
   const port = await freePort();
   const dataDir = await mkdtemp(join(tmpdir(), 'lc-test-'));
   const quiet = new Writable({ write: (_chunk, _enc, cb) => cb() });
-  const runtime = await startRuntime(localConfig(port, dataDir, { LOG_LEVEL: 'warn', JOB_POLL_INTERVAL_SECONDS: '1', SHUTDOWN_TIMEOUT_MS: '5000', ...env }), {
+  const sandbox = await startSandbox({ host: '127.0.0.1', port: 0 });
+  const runtime = await startRuntime(localConfig(port, dataDir, sandbox.url, { LOG_LEVEL: 'warn', JOB_POLL_INTERVAL_SECONDS: '1', SHUTDOWN_TIMEOUT_MS: '5000', ...env }), {
     ...opts,
     log: createLogger('warn', quiet),
+  }).catch(async (err) => {
+    await sandbox.close();
+    throw err;
   });
   return {
     runtime,
     url: runtime.url,
     async close() {
       await runtime.close();
+      await sandbox.close();
       await rm(dataDir, { recursive: true, force: true });
     },
   };

@@ -133,3 +133,26 @@ describe('rate limits shared by two instances through Redis', { skip: !(await re
     assert.ok((await redis.keys(`${keyPrefix}*`)).length > 0, 'the count lives in Redis');
   });
 });
+
+describe('REDIS_URL moves the counts to Redis', { skip: !(await redisReachable()) && 'Redis unreachable' }, () => {
+  it('counts in Redis, under the default prefix, when only the environment names it', async () => {
+    const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    await redis.connect();
+    const db = await createTestDatabase('pglite');
+    const before = new Set(await redis.keys('leadscalendar:*'));
+    const one = await startInstance({ REDIS_URL }, { db: db.db });
+    try {
+      assert.equal((await hitStart([one], 1))[0]!.status, 302);
+      const added = (await redis.keys('leadscalendar:*')).filter((k) => !before.has(k));
+      assert.ok(added.length > 0, 'a new count appeared in Redis');
+      const rows = await db.db.query<{ n: bigint }>('select count(*) as n from rate_limits');
+      assert.equal(rows[0]!.n, 0n, 'and none in the database');
+      await redis.del(...added);
+    } finally {
+      await one.close();
+      await db.close();
+      await redis.quit();
+    }
+  });
+});
+

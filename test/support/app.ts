@@ -6,6 +6,8 @@ import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config/env.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { startRuntime, type Runtime } from '../../src/runtime.ts';
+import { SANDBOX_CREDENTIALS } from '../../sandbox/credentials.ts';
+import { startSandbox, type Sandbox } from '../../sandbox/server.ts';
 import { createTestDatabase, type DbKind, type TestDatabase } from './db.ts';
 
 export async function freePort(): Promise<number> {
@@ -20,7 +22,8 @@ export async function freePort(): Promise<number> {
 }
 
 export interface TestApp {
-  runtime: Runtime;
+  /** The app, and the sandbox that test support started beside it in this process. */
+  runtime: Runtime & { sandbox: Sandbox };
   url: string;
   /** Every JSON log line the app wrote. */
   logs: Record<string, unknown>[];
@@ -28,14 +31,29 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** Sandbox-mode configuration for an app on loopback at `port`, its sandbox on a free port. */
-export function localConfig(port: number, dataDir: string, env: Record<string, string> = {}) {
+/** What the launcher passes the app in sandbox mode: the sandbox's address and credentials. */
+export function sandboxEnv(sandboxUrl: string): Record<string, string> {
+  const c = SANDBOX_CREDENTIALS;
+  return {
+    SANDBOX_URL: sandboxUrl,
+    GOOGLE_CLIENT_ID: c.google.clientId,
+    GOOGLE_CLIENT_SECRET: c.google.clientSecret,
+    PAYPAL_CLIENT_ID: c.paypal.clientId,
+    PAYPAL_CLIENT_SECRET: c.paypal.clientSecret,
+    PAYPAL_WEBHOOK_ID: c.paypal.webhookId,
+    BINANCE_API_KEY: c.binance.apiKey,
+    BINANCE_SECRET_KEY: c.binance.secretKey,
+  };
+}
+
+/** Sandbox-mode configuration for an app on loopback at `port`, its providers at `sandboxUrl`. */
+export function localConfig(port: number, dataDir: string, sandboxUrl: string, env: Record<string, string> = {}) {
   return loadConfig({
     HOST: '127.0.0.1',
     PORT: String(port),
     PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-    SANDBOX_PORT: '0',
     DATA_DIR: dataDir,
+    ...sandboxEnv(sandboxUrl),
     ...env,
   });
 }
@@ -44,12 +62,6 @@ export function localConfig(port: number, dataDir: string, env: Record<string, s
 export async function startTestApp(opts: { kind?: DbKind; env?: Record<string, string> } = {}): Promise<TestApp> {
   const port = await freePort();
   const dataDir = await mkdtemp(join(tmpdir(), 'lc-test-'));
-  const config = localConfig(port, dataDir, {
-    LOG_LEVEL: 'info',
-    JOB_POLL_INTERVAL_SECONDS: '1',
-    SHUTDOWN_TIMEOUT_MS: '5000',
-    ...opts.env,
-  });
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk, _enc, cb) {
@@ -57,15 +69,34 @@ export async function startTestApp(opts: { kind?: DbKind; env?: Record<string, s
       cb();
     },
   });
+  const log = createLogger('info', sink);
+  const publicBaseUrl = opts.env?.PUBLIC_BASE_URL ?? `http://127.0.0.1:${port}`;
+  const sandbox = await startSandbox({
+    host: '127.0.0.1',
+    port: 0,
+    logger: log.child({ component: 'sandbox' }),
+    settings: { paypalWebhookUrl: `${publicBaseUrl}/webhooks/paypal`, binanceWebhookUrl: `${publicBaseUrl}/webhooks/binance` },
+  });
+  const config = localConfig(port, dataDir, sandbox.url, {
+    LOG_LEVEL: 'info',
+    JOB_POLL_INTERVAL_SECONDS: '1',
+    SHUTDOWN_TIMEOUT_MS: '5000',
+    ...opts.env,
+  });
   const db = await createTestDatabase(opts.kind ?? 'pglite');
-  const runtime = await startRuntime(config, { log: createLogger('info', sink), db: db.db });
+  const runtime = await startRuntime(config, { log, db: db.db }).catch(async (err) => {
+    await sandbox.close();
+    await db.close();
+    throw err;
+  });
   return {
-    runtime,
+    runtime: Object.assign(runtime, { sandbox }),
     url: runtime.url,
     logs,
     db,
     async close() {
       await runtime.close();
+      await sandbox.close();
       await db.close();
       await rm(dataDir, { recursive: true, force: true });
     },
