@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig, type Config } from './config/env.ts';
 import { createLogger } from './observability/logger.ts';
 import { startRuntime } from './runtime.ts';
+import { createShutdown } from './shutdown.ts';
 import { setFlagsFromString } from 'node:v8';
 
 /**
@@ -34,29 +35,10 @@ const runtime = await startRuntime(config, { log }).catch((err) => {
   process.exit(1);
 });
 
-let stopping = false;
-function shutdown(reason: Record<string, unknown>) {
-  if (stopping) {
-    log.warn(reason, 'second signal: exiting now');
-    process.exit(1);
-  }
-  stopping = true;
-  log.info(reason, 'shutting down');
-  const force = setTimeout(() => {
-    log.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timed out: exiting now');
-    process.exit(1);
-  }, config.shutdownTimeoutMs + 1000);
-  force.unref();
-  runtime.close().then(
-    () => process.exit(0),
-    (err) => {
-      log.error({ err }, 'shutdown failed');
-      process.exit(1);
-    },
-  );
-}
+const shutdown = createShutdown({ close: () => runtime.close(), timeoutMs: config.shutdownTimeoutMs, exit: (code) => process.exit(code), log });
 for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => shutdown({ signal }));
 if (process.channel) {
   if (launcherGone) shutdown({ reason: 'launcher gone' });
-  else process.once('disconnect', () => stopping || shutdown({ reason: 'launcher gone' }));
+  // A launcher that asked us to stop may go first; that is not a second signal.
+  else process.once('disconnect', () => shutdown.stopping || shutdown({ reason: 'launcher gone' }));
 }
