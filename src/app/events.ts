@@ -10,7 +10,7 @@ import type { JobContext, JobQueue } from '../jobs/queue.ts';
 import type { Logger } from '../observability/logger.ts';
 import { listEventPage, type EventPage, type EventPageRequest } from './event-list.ts';
 import type { GoogleConnections } from './google-connections.ts';
-import type { CalendarEventInput, CalendarPort, CalendarSummary, InsertedEvent } from './ports/calendar.ts';
+import type { CalendarEventInput, CalendarPort, CalendarSummary, InsertedEvent } from '../ports/calendar.ts';
 
 /**
  * Events: creation (validated times, recurrence, a free/busy check), and the step that puts a paid

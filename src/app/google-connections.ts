@@ -8,7 +8,7 @@ import type { Logger } from '../observability/logger.ts';
 import { GoogleCalendar, type CalendarOptions } from '../providers/google/calendar.ts';
 import type { ClientLimits, ExchangedGrant, GoogleOAuth } from '../providers/google/oauth.ts';
 import { missingScopes } from '../providers/google/scopes.ts';
-import type { CalendarPort } from './ports/calendar.ts';
+import type { CalendarPort } from '../ports/calendar.ts';
 
 /**
  * A user's link to their Google account: who they are (keyed by Google's `sub`), the offline grant

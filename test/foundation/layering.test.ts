@@ -29,6 +29,7 @@ const RULES: { unit: string; mayNotImport: string[]; why: string }[] = [
   { unit: 'db', mayNotImport: ['app', 'http', 'web', 'providers', 'jobs'], why: 'adapters sit behind ports' },
   { unit: 'providers', mayNotImport: ['app', 'http', 'web', 'db', 'jobs'], why: 'adapters sit behind ports' },
   { unit: 'jobs', mayNotImport: ['app', 'http', 'web'], why: 'the queue is infrastructure the use cases drive' },
+  { unit: 'ports', mayNotImport: ['app', 'http', 'web', 'db', 'providers', 'jobs'], why: 'a port is the contract between use cases and adapters, in our own words' },
 ];
 
 export interface ImportEdge {
@@ -191,3 +192,35 @@ describe('layering', () => {
     );
   });
 });
+
+describe('the sandbox package stands alone', () => {
+  it('imports nothing outside sandbox/ and only the packages its package.json declares', () => {
+    const dir = join(ROOT, 'sandbox');
+    const declared = new Set(Object.keys(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).dependencies ?? {}));
+    const files: string[] = [];
+    const walk = (d: string) => {
+      for (const name of readdirSync(d)) {
+        const p = join(d, name);
+        if (name === 'dist' || name === 'node_modules') continue;
+        if (statSync(p).isDirectory()) walk(p);
+        else if (name.endsWith('.ts')) files.push(p);
+      }
+    };
+    walk(dir);
+    assert.ok(files.length > 30, `read sandbox/ (${files.length} files)`);
+    const problems: string[] = [];
+    for (const file of files) {
+      for (const { fileName } of ts.preProcessFile(readFileSync(file, 'utf8'), true, true).importedFiles) {
+        if (fileName.startsWith('.')) {
+          const to = relative(dir, resolve(dirname(file), fileName));
+          if (to.startsWith('..')) problems.push(`${relative(ROOT, file)} imports ${fileName}, outside the package`);
+        } else if (!fileName.startsWith('node:')) {
+          const pkg = fileName.startsWith('@') ? fileName.split('/').slice(0, 2).join('/') : fileName.split('/')[0]!;
+          if (!declared.has(pkg)) problems.push(`${relative(ROOT, file)} imports ${pkg}, which sandbox/package.json does not declare`);
+        }
+      }
+    }
+    assert.deepEqual(problems, []);
+  });
+});
+

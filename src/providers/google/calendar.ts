@@ -1,6 +1,6 @@
 import { calendar, type calendar_v3 } from '@googleapis/calendar';
 import type { OAuth2Client } from 'google-auth-library';
-import type { BusyPeriod, CalendarAccess, CalendarEventInput, CalendarPort, CalendarSummary, InsertedEvent } from '../../app/ports/calendar.ts';
+import type { BusyPeriod, CalendarAccess, CalendarEventInput, CalendarPort, CalendarSummary, InsertedEvent } from '../../ports/calendar.ts';
 import { isoWithOffset, type GoogleEventDateTime } from '../../domain/event-time.ts';
 import { googleEventId, googleEventIdWithSuffix } from '../../domain/google-event-id.ts';
 import { normalizeSchedule } from '../../domain/recurrence.ts';
