@@ -19,7 +19,7 @@ describe('the app process', () => {
       env: {
         PATH: process.env.PATH ?? '',
         LEADSCALENDAR_APP_BIN: 'src/main.ts',
-        LEADSCALENDAR_SANDBOX_BIN: 'test/fixtures/real-sandbox.mjs',
+        LEADSCALENDAR_SANDBOX_BIN: 'sandbox/main.ts',
         PORT: String(port),
         SANDBOX_PORT: String(sandboxPort),
         DATA_DIR: dataDir,
