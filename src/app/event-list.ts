@@ -32,7 +32,8 @@ export function encodeCursor(p: EventListPosition): string {
 export function decodeCursor(cursor: string): EventListPosition {
   const refuse = () =>
     new AppError('invalid_request', 'The cursor is not one this API gave out: pass the nextCursor of the previous page unchanged.', {
-      details: { errors: [{ path: 'querystring/cursor', message: 'unknown cursor' }] },
+      code: 'validation_failed',
+      details: { errors: [{ path: 'querystring/cursor', message: 'unknown cursor', code: 'invalid_format' }] },
     });
   let parsed: unknown;
   try {

@@ -38,11 +38,16 @@ export function problemType(kind: ErrorKind): string {
 /** The problem document for `code` (see PROBLEM_CODES): type, title and kind follow its kind. */
 export function problem(code: ProblemCode, detail: string, requestId: string, extra: Record<string, unknown> = {}): ProblemBody {
   const { kind, status } = PROBLEM_CODES[code];
-  return { type: problemType(kind), title: ERROR_KINDS[kind].title, status, detail, code, kind, requestId, ...extra };
+  // The extra fields come first: nothing in them may change what the code decides.
+  return { ...extra, type: problemType(kind), title: ERROR_KINDS[kind].title, status, detail, code, kind, requestId };
 }
 
+/**
+ * Sent as text, not through the route's response schema: an error answer must never itself fail
+ * to serialise (that would turn a 400 into Fastify's own plain 500).
+ */
 export function sendProblem(reply: FastifyReply, body: ProblemBody, headers: Record<string, string> = {}) {
-  return reply.status(body.status).headers(headers).type('application/problem+json').send(body);
+  return reply.status(body.status).headers(headers).type('application/problem+json').send(JSON.stringify(body));
 }
 
 /** zod's issue codes (the `keyword` fastify-type-provider-zod keeps) → our field codes. */
