@@ -20,7 +20,6 @@ import { SessionService } from './app/sessions.ts';
 import { SignIn } from './app/sign-in.ts';
 import { Users } from './app/users.ts';
 import { DatabaseRateLimitCounter } from './db/repos/rate-limits.ts';
-import { Redis } from 'ioredis';
 import { GoogleOAuth } from './providers/google/oauth.ts';
 
 export interface Runtime {
@@ -92,6 +91,8 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     let rateLimits;
     const redisOpts = opts.rateLimitRedis ?? (config.redisUrl ? { url: config.redisUrl } : undefined);
     if (redisOpts) {
+      // Loaded only when configured: most instances keep their counts in the database.
+      const { Redis } = await import('ioredis');
       const redis = new Redis(redisOpts.url, {
         lazyConnect: true,
         maxRetriesPerRequest: 1,

@@ -35,9 +35,10 @@ export function registerWebRoutes(app: App, opts: { mode: 'sandbox' | 'live'; sa
         : '';
     return reply.type('text/html; charset=utf-8').send(
       page(
-        'Book and pay',
-        `<h1>Book an event. Pay 1 USD. It lands on your Google Calendar.</h1>
-<p>Create an event, pay with PayPal or Binance Pay, and LeadsCalendar puts it on your Google Calendar only once the payment went through.</p>
+        'Book events on your Google Calendar',
+        `<h1>Book an event. It lands on your Google Calendar once paid.</h1>
+<p>Sign in with Google and create an event: times in any time zone, repeats, attendees, and a check against your busy times. Each event has a small fee (1 USD by default), and LeadsCalendar adds it to your calendar only once it is paid.</p>
+<p class="note">Coming soon: paying with PayPal or Binance Pay. Until then, the events you create wait for payment.</p>
 ${sandboxNote}
 <p>${signedIn ? '<a class="button" href="/app">Your events</a>' : '<a class="button" href="/auth/google/start">Sign in with Google</a>'}</p>
 <p class="small"><a href="/api/docs">API reference</a> · <a href="/openapi.json">OpenAPI document</a></p>`,

@@ -99,6 +99,15 @@ function descriptions(node: unknown, out: string[] = []): string[] {
   return out;
 }
 
+async function htmlParagraphs(url: string): Promise<string[]> {
+  const html = await (await fetch(url)).text();
+  return html
+    .replace(/<(script|style)[\s\S]*?<\/\1>/g, '')
+    .split(/<\/?(?:p|h[1-6]|li|div|section|header|footer|td|th)\b[^>]*>/)
+    .map((block) => block.replace(/<[^>]+>/g, '').replace(/\s+/g, ' ').trim())
+    .filter((block) => block.length > 0);
+}
+
 let app: TestApp;
 let texts: { where: string; paragraph: string }[];
 
@@ -113,7 +122,9 @@ before(async () => {
   texts = [
     ...pages.flatMap((p) => paragraphs(read(p)).map((paragraph) => ({ where: p, paragraph }))),
     ...descriptions(openapi).map((paragraph) => ({ where: 'the OpenAPI document', paragraph })),
-    ...web.flatMap((f) => [...read(f).matchAll(/(['"`])((?:(?!\1).){8,})\1/g)].map((m) => ({ where: f, paragraph: m[2]! }))),
+    ...web.flatMap((f) => [...read(f).matchAll(/(['"`])((?:(?!\1)[\s\S]){8,}?)\1/g)].map((m) => ({ where: f, paragraph: m[2]! }))),
+    // And the pages as a person receives them: each HTML block element's text.
+    ...(await htmlParagraphs(`${app.url}/`)).map((paragraph) => ({ where: 'the landing page', paragraph })),
   ];
 });
 
