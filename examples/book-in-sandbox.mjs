@@ -40,15 +40,16 @@ if (!res.headers.get('location')?.endsWith('/app') && res.status !== 200) throw 
 const me = await (await request(`${base}/api/v1/me`)).json();
 console.log(`signed in as ${me.user.email}; Google connection: ${me.google.status}`);
 
-// 3. Create an event on the primary calendar.
+// 3. Create an event on the primary calendar, a week from today (a booking must lie ahead).
+const day = new Date(Date.now() + 7 * 24 * 3600 * 1000).toISOString().slice(0, 10);
 res = await request(`${base}/api/v1/events`, {
   method: 'POST',
   headers: { 'content-type': 'application/json', 'x-csrf-token': me.csrfToken },
   body: JSON.stringify({
     title: 'Intro call',
     calendarId: 'primary',
-    start: '2026-06-01T10:00',
-    end: '2026-06-01T10:30',
+    start: `${day}T10:00`,
+    end: `${day}T10:30`,
     timeZone: 'Europe/Zurich',
     attendees: [{ email: 'guest@example.com' }],
     sendUpdates: 'none',

@@ -64,6 +64,7 @@ export const PROBLEM_CODES = {
   recurrence_too_large: { kind: 'invalid_request', status: 400, doc: 'COUNT or INTERVAL over 10000 (too many or too long lines are validation_failed).' },
   recurrence_too_complex: { kind: 'invalid_request', status: 400, doc: 'A rule too costly to expand.' },
   no_occurrences: { kind: 'invalid_request', status: 400, doc: 'The exclusions remove every occurrence.' },
+  start_in_past: { kind: 'invalid_request', status: 400, doc: 'The event (its first occurrence) has already begun; an all-day event, its day is over.' },
   // The calendar an event is created on.
   calendar_not_found: { kind: 'invalid_request', status: 400, doc: 'calendarId is not in the person’s Google calendar list.' },
   calendar_not_writable: { kind: 'invalid_request', status: 400, doc: 'LeadsCalendar cannot add events to that calendar (read-only, or not owned).' },

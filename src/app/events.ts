@@ -3,6 +3,7 @@ import type { Database, Tx } from '../db/database.ts';
 import * as repo from '../db/repos/events.ts';
 import type { Attendee, EventRecord } from '../db/repos/events.ts';
 import { assertTransition } from '../domain/event-state.ts';
+import { assertBookable } from '../domain/event-time.ts';
 import { googleEventId } from '../domain/google-event-id.ts';
 import { firstOccurrences, normalizeSchedule, type Schedule } from '../domain/recurrence.ts';
 import { AppError, isAppError, type ProblemCode } from '../errors.ts';
@@ -175,6 +176,7 @@ export class Events {
 
   async create(userId: string, input: EventInput): Promise<{ event: EventRecord; availability: Availability }> {
     const schedule = normalizeSchedule({ ...input, recurrence: input.recurrence ?? [] });
+    assertBookable(schedule, new Date());
     const calendarId = input.calendarId ?? 'primary';
     const cal = await this.google.calendarFor(userId, { signal: AbortSignal.timeout(REQUEST_DEADLINE_MS) });
     const [target, checked] = await Promise.allSettled([this.#writableCalendar(cal, calendarId), this.#availability(cal, schedule, calendarId)]);

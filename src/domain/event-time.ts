@@ -54,7 +54,9 @@ export type EventTimeErrorCode =
   /** A rule too costly to expand (too many BYxxx values for its frequency). */
   | 'recurrence_too_complex'
   /** The recurrence excludes every occurrence, so the event would never happen. */
-  | 'no_occurrences';
+  | 'no_occurrences'
+  /** The event (its first occurrence) is already over or under way: nobody should pay for it. */
+  | 'start_in_past';
 
 /**
  * A refused event time. It is an `invalid_request` AppError, so the HTTP error handler answers it
@@ -322,6 +324,24 @@ export interface EventTime {
   endUtc: Date;
   /** `start`/`end` for Calendar v3 `events.insert`. */
   google: { start: GoogleEventDateTime; end: GoogleEventDateTime };
+}
+
+/**
+ * A booking lies ahead: a timed event (or a series' first occurrence) must not have started by
+ * `now`; an all-day event may still be booked on its own day, until that day ends. `now` is a
+ * parameter so that the domain keeps no clock.
+ */
+export function assertBookable(time: Pick<EventTime, 'allDay' | 'start' | 'startUtc' | 'endUtc' | 'timeZone'>, now: Date): void {
+  const over = time.allDay ? time.endUtc.getTime() <= now.getTime() : time.startUtc.getTime() < now.getTime();
+  if (over) {
+    throw new EventTimeError(
+      'start',
+      'start_in_past',
+      time.allDay
+        ? `${time.start} is over in ${time.timeZone}: choose a day that has not ended.`
+        : `start (${time.start} in ${time.timeZone}) is in the past: choose a time that has not begun.`,
+    );
+  }
 }
 
 /**

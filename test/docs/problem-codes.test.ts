@@ -153,6 +153,7 @@ const PRODUCERS: Record<ProblemCode, (ctx: Ctx) => Promise<Seen>> = {
     preview(ctx, { ...at, recurrence: [`RRULE:FREQ=YEARLY;BYHOUR=${Array.from({ length: 24 }, (_, i) => i).join(',')};BYMINUTE=${Array.from({ length: 60 }, (_, i) => i).join(',')}`] }),
   no_occurrences: (ctx) =>
     apiPost(ctx.app, ctx.browser, '/api/v1/events', { ...event, recurrence: ['RRULE:FREQ=DAILY;COUNT=1', 'EXDATE;TZID=Europe/Paris:20310504T120000'] }),
+  start_in_past: (ctx) => apiPost(ctx.app, ctx.browser, '/api/v1/events', { ...event, start: '2020-01-01T10:00', end: '2020-01-01T11:00' }),
   calendar_not_found: (ctx) => apiPost(ctx.app, ctx.browser, '/api/v1/events', { ...event, calendarId: 'nobody-here@group.calendar.google.com' }),
   calendar_not_writable: async (ctx) => {
     // Every emulated Google user has a calendar shared with them read-only.

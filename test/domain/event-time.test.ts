@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AppError } from '../../src/errors.ts';
 import {
+  assertBookable,
   EventTimeError,
   normalizeEventTime,
   resolveLocalTime,
@@ -137,5 +138,30 @@ describe('all-day events', () => {
   it('takes dates only', () => {
     refused(() => normalizeEventTime(allDay('2026-03-09T00:00', '2026-03-10')), 'start', 'invalid_format');
     refused(() => normalizeEventTime(allDay('2026-03-09', '2026-02-29')), 'end', 'invalid_date');
+  });
+});
+
+describe('assertBookable', () => {
+  const now = new Date('2031-05-04T12:00:00Z');
+  const at = (start: string, end: string, timeZone = 'UTC') => normalizeEventTime({ timeZone, allDay: false, start, end });
+  const day = (start: string, end: string, timeZone = 'UTC') => normalizeEventTime({ timeZone, allDay: true, start, end });
+
+  it('refuses a timed event that has begun, to the minute, and takes one that has not', () => {
+    assert.throws(() => assertBookable(at('2031-05-04T11:59', '2031-05-04T13:00'), now), (e: unknown) => (e as { code?: string }).code === 'start_in_past');
+    assert.throws(() => assertBookable(at('2020-01-01T10:00', '2020-01-01T11:00'), now), /in the past/);
+    assertBookable(at('2031-05-04T12:00', '2031-05-04T13:00'), now);
+    // 14:30 in Paris (UTC+2 in May) is 12:30 UTC: still ahead.
+    assertBookable(at('2031-05-04T14:30', '2031-05-04T15:00', 'Europe/Paris'), now);
+    // 13:30 in Paris is 11:30 UTC: over.
+    assert.throws(() => assertBookable(at('2031-05-04T13:30', '2031-05-04T15:00', 'Europe/Paris'), now), /in the past/);
+  });
+
+  it('takes an all-day event until its day ends in its own zone', () => {
+    assertBookable(day('2031-05-04', '2031-05-05'), now);
+    assert.throws(() => assertBookable(day('2031-05-03', '2031-05-04'), now), /is over/);
+    // In Tokyo (UTC+9) 4 May ended at 15:00 UTC on the 4th: still bookable at noon UTC.
+    assertBookable(day('2031-05-04', '2031-05-05', 'Asia/Tokyo'), now);
+    // In Tokyo, 3 May is over.
+    assert.throws(() => assertBookable(day('2031-05-03', '2031-05-04', 'Asia/Tokyo'), now), /is over/);
   });
 });
