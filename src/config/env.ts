@@ -18,7 +18,8 @@ const boolean = z
 
 const base = z.object({
   APP_MODE: z.enum(['sandbox', 'live']).default('sandbox'),
-  HOST: z.string().min(1).default('0.0.0.0'),
+  // Default by mode (see loadConfig): an emulated sign-in needs no real account, so it stays local.
+  HOST: z.string().min(1).optional(),
   PORT: port.default(3000),
   PUBLIC_BASE_URL: url.optional(),
   DATABASE_URL: z
@@ -180,7 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   return {
     mode: raw.APP_MODE,
-    host: raw.HOST,
+    host: raw.HOST ?? (live ? '0.0.0.0' : '127.0.0.1'),
     port: raw.PORT,
     publicBaseUrl: raw.PUBLIC_BASE_URL ?? `http://localhost:${raw.PORT}`,
     database: raw.DATABASE_URL ? { kind: 'postgres', url: raw.DATABASE_URL } : { kind: 'pglite', dataDir: `${raw.DATA_DIR}/pglite` },

@@ -38,6 +38,15 @@ function walk(dir: string): string[] {
 describe('documentation site: coverage of the code', () => {
   before(generate);
 
+  it('states the Node.js version package.json requires, wherever it names one', () => {
+    const required = JSON.parse(read('package.json')).engines.node.replace(/^>=\s*/, '');
+    for (const page of ['README.md', 'docs/getting-started.md']) {
+      const named = [...read(page).matchAll(/Node(?:\.js)?\W{0,4}(\d+\.\d+)(?:\W{0,4})or newer/g)].map((m) => m[1]);
+      assert.ok(named.length > 0, `${page} names no Node.js version`);
+      assert.deepEqual([...new Set(named)], [required], `${page} names Node.js ${named.join(', ')}; package.json requires ${required}`);
+    }
+  });
+
   it('documents every environment variable of src/config/env.ts in configuration.md', () => {
     const src = read('src/config/env.ts');
     const schema = src.slice(src.indexOf('const base = z.object({'), src.indexOf('});', src.indexOf('const base = z.object({')));

@@ -33,6 +33,8 @@ describe('configuration', () => {
     const c = loadConfig(sandboxEnv('http://127.0.0.1:4010'));
     assert.equal(c.mode, 'sandbox');
     assert.equal(c.port, 3000);
+    // Anyone who can reach a sandbox can sign in without a real account: loopback unless asked.
+    assert.equal(c.host, '127.0.0.1');
     assert.equal(c.publicBaseUrl, 'http://localhost:3000');
     assert.deepEqual(c.database, { kind: 'pglite', dataDir: './data/pglite' });
     assert.equal(c.sandboxUrl, 'http://127.0.0.1:4010');
@@ -63,6 +65,8 @@ describe('configuration', () => {
   it('accepts a complete live configuration and points at the real providers', () => {
     const c = loadConfig(LIVE_OK);
     assert.equal(c.mode, 'live');
+    assert.equal(c.host, '0.0.0.0', 'live mode listens on every interface, behind its proxy');
+    assert.equal(loadConfig({ ...LIVE_OK, HOST: '10.0.0.5' }).host, '10.0.0.5');
     assert.equal(c.sandboxUrl, null);
     assert.equal(c.endpoints.paypalApi, 'https://api-m.paypal.com');
     assert.equal(c.endpoints.binanceApi, 'https://bpay.binanceapi.com');
