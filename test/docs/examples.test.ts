@@ -4,6 +4,7 @@ import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { DateTime } from 'luxon';
 import { SANDBOX_CREDENTIALS } from '../../sandbox/credentials.ts';
 import { signRequest } from '../../src/providers/binance/signature.ts';
 import { binanceOrderBody } from '../support/binance.ts';
@@ -121,7 +122,10 @@ describe('documentation examples', () => {
       const { stdout } = await example('book-in-sandbox.mjs');
       assert.match(stdout, /^signed in as ada\.tester@example\.com; Google connection: active$/m);
       assert.match(stdout, /^event [0-9a-f-]{36} is pending_payment, price 1\.00 USD$/m);
-      assert.match(stdout, /^starts 2026-06-01T08:00:00\.000Z \(UTC\); Google event id [a-v0-9]{26}$/m);
+      // A week ahead at 10:00 in Zurich, as the sample books it: 08:00 or 09:00 UTC with the season.
+      const day = new Date(Date.now() + 7 * 24 * 3600 * 1000).toISOString().slice(0, 10);
+      const utc = DateTime.fromISO(`${day}T10:00`, { zone: 'Europe/Zurich' }).toUTC().toISO();
+      assert.match(stdout, new RegExp(`^starts ${utc!.replace(/[.+]/g, '\\$&')} \\(UTC\\); Google event id [a-v0-9]{26}$`, 'm'));
       assert.match(stdout, /^free\/busy: 0 conflict\(s\) in 1 occurrence\(s\) checked$/m);
     });
 
