@@ -93,6 +93,14 @@ function fieldErrors(error: SchemaValidationError): FieldErrorBody[] {
   });
 }
 
+/** How a detail names the part of the request that failed validation. */
+const PART_NAMES: Record<string, string> = {
+  body: 'The request body is',
+  querystring: 'The query string is',
+  params: 'The path parameters are',
+  headers: 'The request headers are',
+};
+
 /** Fastify's own request errors → our codes. */
 const FASTIFY_CODES: Record<string, ProblemCode> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'malformed_json',
@@ -125,7 +133,7 @@ export function errorHandler(thrown: FastifyError | AppError | Error, request: F
     const where = (error as SchemaValidationError).validationContext ?? 'body';
     return sendProblem(
       reply,
-      problem('validation_failed', `The request ${where} is invalid: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, id, { errors }),
+      problem('validation_failed', `${PART_NAMES[where] ?? `The request ${where} is`} invalid: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, id, { errors }),
     );
   }
   if (error instanceof AppError && error.code !== undefined) {

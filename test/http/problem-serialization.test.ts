@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { z } from 'zod';
 import { AppError } from '../../src/errors.ts';
 import { Problem } from '../../src/http/problem.ts';
 import { createServer } from '../../src/http/server.ts';
@@ -24,7 +25,11 @@ describe('problem documents and response schemas', () => {
     app.get('/odd', { schema: { response: { 400: Problem } } }, async () => {
       throw new AppError('invalid_request', 'No such page.', { details: { errors: [{ path: 'querystring/page', message: 'no code here' }], status: 200, code: 'ok' } });
     });
+    app.get('/things/:id', { schema: { params: z.object({ id: z.uuid() }) } }, async () => ({}));
     try {
+      const named = await app.inject({ method: 'GET', url: '/things/nope' });
+      assert.equal(named.statusCode, 400);
+      assert.match(named.json().detail, /^The path parameters are invalid: params\/id: /, 'the detail names the part in plain words');
       const res = await app.inject({ method: 'GET', url: '/odd' });
       assert.equal(res.statusCode, 400, res.body);
       assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
