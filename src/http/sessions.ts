@@ -60,7 +60,16 @@ export class Sessions {
   }
 
   /** For routes that need a signed-in user; unsafe methods must also carry the CSRF token. */
-  async requireUser(req: FastifyRequest): Promise<Session & { userId: string }> {
+  requireUser(req: FastifyRequest): Promise<Session & { userId: string }> {
+    // Checked before validation and again by the handler: one lookup per request.
+    let checked = this.#checked.get(req);
+    if (!checked) this.#checked.set(req, (checked = this.#requireUser(req)));
+    return checked;
+  }
+
+  readonly #checked = new WeakMap<FastifyRequest, Promise<Session & { userId: string }>>();
+
+  async #requireUser(req: FastifyRequest): Promise<Session & { userId: string }> {
     const s = await this.load(req);
     if (!s?.userId) throw new AppError('unauthorized', 'Sign in with Google first.');
     if (!['GET', 'HEAD', 'OPTIONS'].includes(req.method)) {
