@@ -51,7 +51,7 @@ const CAPABILITIES: Capability[] = [
     what: 'unpaid events expiring',
     phrases: [/\b(the|an|unpaid) event expires\b/i, /\bexpires after\b/i],
     // A queue whose name says it expires events, defined somewhere in the product.
-    built: () => srcFiles('src').some((f) => /name:\s*['"][a-z.-]*expire[a-z.-]*['"]/.test(read(f)) && !/reconnect/.test(read(f).match(/name:\s*['"][a-z.-]*expire[a-z.-]*['"]/)![0])),
+    built: () => srcFiles('src').some((f) => /name:\s*['"][a-z.-]*expire[a-z.-]*['"]/.test(read(f))),
   },
   {
     what: 'signed outgoing webhooks to integrators',
