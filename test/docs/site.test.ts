@@ -55,6 +55,9 @@ describe('documentation site: coverage of the code', () => {
     const page = docs('configuration.md');
     const missing = vars.filter((v) => !page.includes(`\`${v}\``));
     assert.deepEqual(missing, [], 'variables missing from docs/configuration.md');
+    // .env.example, which the README sends people to, names each too.
+    const example = read('.env.example');
+    assert.deepEqual(vars.filter((v) => !new RegExp(`^${v}=`, 'm').test(example)), [], 'variables missing from .env.example');
     // And the summary table has a row for each.
     const rows = vars.filter((v) => !new RegExp(`^\\| \\[\`${v}\`\\]`, 'm').test(page));
     assert.deepEqual(rows, [], 'variables missing from the summary table');
