@@ -69,6 +69,12 @@ export const PROBLEM_CODES = {
   calendar_not_found: { kind: 'invalid_request', status: 400, doc: 'calendarId is not in the person’s Google calendar list.' },
   calendar_not_writable: { kind: 'invalid_request', status: 400, doc: 'LeadsCalendar cannot add events to that calendar (read-only, or not owned).' },
   calendar_check_unavailable: { kind: 'provider_unavailable', status: 503, doc: 'Google did not answer in time to confirm the calendar is writable; nothing was created.' },
+  // Payments.
+  event_not_payable: { kind: 'conflict', status: 409, doc: 'The event is not waiting for payment (paid, confirmed, expired, cancelled), or its payment deadline passed.' },
+  payment_not_refundable: { kind: 'conflict', status: 409, doc: 'Only a payment that took money (captured) can be refunded.' },
+  payment_provider_unavailable: { kind: 'provider_unavailable', status: 503, doc: 'PayPal or Binance Pay did not answer in time while creating the order; nothing was charged.' },
+  payment_provider_refused: { kind: 'provider_unavailable', status: 502, doc: 'PayPal or Binance Pay refused to create the order (credentials, account, request); nothing was charged.' },
+  signature_invalid: { kind: 'signature_invalid', status: 400, doc: 'A provider notification whose signature does not verify (forged, altered, stale, or from an untrusted certificate); nothing was stored.' },
   // The default code of each kind, for errors that carry no code of their own.
   invalid_request: { kind: 'invalid_request', status: 400, doc: 'A provider refused the request as invalid.' },
   unauthorized: { kind: 'unauthorized', status: 401, doc: 'Not signed in, or the Google connection needs reconnecting.' },
@@ -83,8 +89,8 @@ export const PROBLEM_CODES = {
 export type ProblemCode = keyof typeof PROBLEM_CODES;
 
 /**
- * The code of an error that names none. `declined` and `signature_invalid` have none yet: no
- * endpoint answers them; the payment work gives each its own codes.
+ * The code of an error that names none. `declined` has none: a provider's decline never answers a
+ * request (it is recorded on the payment, and starting a payment maps it to payment_provider_refused).
  */
 export const DEFAULT_CODES: { readonly [K in ErrorKind]?: ProblemCode } = {
   invalid_request: 'invalid_request',
@@ -94,6 +100,7 @@ export const DEFAULT_CODES: { readonly [K in ErrorKind]?: ProblemCode } = {
   conflict: 'conflict',
   rate_limited: 'rate_limited',
   provider_unavailable: 'provider_unavailable',
+  signature_invalid: 'signature_invalid',
   internal: 'internal',
 };
 

@@ -21,6 +21,11 @@ import { SignIn } from './app/sign-in.ts';
 import { Users } from './app/users.ts';
 import { DatabaseRateLimitCounter } from './db/repos/rate-limits.ts';
 import { GoogleOAuth } from './providers/google/oauth.ts';
+import { Payments } from './app/payments.ts';
+import { createPaypalProvider } from './providers/paypal/adapter.ts';
+import { createBinanceProvider } from './providers/binance/adapter.ts';
+import { registerPaymentRoutes } from './http/routes/payments.ts';
+import { registerWebhookRoutes } from './http/routes/webhooks.ts';
 
 export interface Runtime {
   /** Where the app listens, e.g. http://127.0.0.1:3000. */
@@ -29,6 +34,7 @@ export interface Runtime {
   db: Database;
   jobs: JobQueue;
   events: Events;
+  payments: Payments;
   google: GoogleConnections;
   log: Logger;
   endpoints: ProviderEndpoints;
@@ -80,12 +86,41 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       oauthOrigin: endpoints.googleOAuth,
     });
     const google = new GoogleConnections(db, oauth, new TokenCipher(secrets.encryptionKey), { rootUrl: endpoints.googleApi }, log.child({ component: 'google' }));
+    const payments = new Payments(
+      db,
+      jobs,
+      {
+        paypal: createPaypalProvider({
+          baseUrl: endpoints.paypalApi,
+          clientId: config.paypal.clientId,
+          clientSecret: config.paypal.clientSecret,
+          webhookId: config.paypal.webhookId,
+          intent: config.payments.paypalIntent,
+          brandName: config.payments.paypalBrandName,
+          trustedCertOrigins: paypalCertOrigins(endpoints.paypalApi),
+        }),
+        binance: createBinanceProvider({
+          baseUrl: endpoints.binanceApi,
+          apiKey: config.binance.apiKey,
+          secretKey: config.binance.secretKey,
+          usdtPerUsd: config.payments.binanceUsdtRate,
+        }),
+      },
+      {
+        publicBaseUrl: config.publicBaseUrl,
+        paypalIntent: config.payments.paypalIntent,
+        reconcileAfterSeconds: config.payments.reconcileAfterSeconds,
+        reconcileIntervalSeconds: config.payments.reconcileIntervalSeconds,
+      },
+      log.child({ component: 'payments' }),
+      metrics,
+    );
     const events = new Events(db, jobs, google, {
       publicBaseUrl: config.publicBaseUrl,
       pricing: config.pricing,
       paymentTtlMinutes: config.paymentTtlMinutes,
       ...config.calendar,
-    }, log.child({ component: 'events' }));
+    }, log.child({ component: 'events' }), payments);
     const sessions = new Sessions(new SessionService(db), config.publicBaseUrl);
     const signIn = new SignIn(oauth, google, config.publicBaseUrl, (tx, userId) => events.resumeForUser(tx, userId));
     let rateLimits;
@@ -119,9 +154,13 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     registerWebRoutes(app, { mode: config.mode, sandboxUrl: config.sandboxUrl, sessions });
     registerAuthRoutes(app, { sessions, signIn });
     registerApiRoutes(app, { sessions, events, google, users: new Users(db) });
+    registerPaymentRoutes(app, { sessions, payments });
+    registerWebhookRoutes(app, { payments });
 
     await jobs.start();
     cleanup.unshift(() => jobs.stop(config.shutdownTimeoutMs));
+    payments.startReconciler();
+    cleanup.unshift(async () => payments.stopReconciler());
     const url = await app.listen({ host: config.host, port: config.port });
     cleanup.unshift(() => app.close());
     const shown = url.replace('0.0.0.0', 'localhost');
@@ -134,6 +173,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       db,
       jobs,
       events,
+      payments,
       google,
       log,
       endpoints,
@@ -149,4 +189,13 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     for (const step of cleanup) await step().catch(() => {});
     throw err;
   }
+}
+
+/**
+ * Where PayPal webhook certificates may come from besides PayPal's own hosts: the PayPal API this
+ * instance is configured to use, when that is not PayPal (the sandbox). Live PayPal adds nothing.
+ */
+function paypalCertOrigins(apiBase: string): string[] {
+  const url = new URL(apiBase);
+  return /(^|\.)paypal\.com$/.test(url.hostname) ? [] : [url.origin];
 }

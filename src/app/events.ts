@@ -23,7 +23,26 @@ import type { CalendarEventInput, CalendarPort, CalendarSummary, InsertedEvent }
 export const QUEUES = {
   insert: 'calendar.insert',
   reconnectDeadline: 'calendar.reconnect-deadline',
+  remove: 'calendar.remove',
+  expire: 'event.expire',
 } as const;
+
+/**
+ * What the payment side does at the event's turning points, always in the caller's transaction so
+ * the event's change and the money's next step commit together. Required: an event never changes
+ * state without its money following.
+ */
+export interface EventPaymentHooks {
+  /** The event will never be paid (expired, cancelled): its open orders are closed. */
+  closeUnpaid(tx: Tx, event: EventRecord, reason: string): Promise<void>;
+  /** A paid event failed for good: the money is voided (a hold) or refunded. */
+  onFailedForGood(tx: Tx, event: EventRecord, reason: string): Promise<void>;
+  /**
+   * The event is on the calendar. `confirm`: its money is taken, so it is confirmed now;
+   * `awaiting_capture`: a hold is being captured, which confirms it (queued by the hook).
+   */
+  onCalendar(tx: Tx, event: EventRecord): Promise<'confirm' | 'awaiting_capture'>;
+}
 
 export interface EventInput {
   title: string;
@@ -85,15 +104,13 @@ export const CALENDAR_CODES = {
 export const AVAILABILITY_OCCURRENCES = 10;
 
 export class Events {
-  /** Called when a paid event fails for good, in the same transaction: the payment side voids or refunds. */
-  onFailedForGood: (tx: Tx, event: EventRecord, reason: string) => Promise<void> = async () => {};
-
   constructor(
     private readonly db: Database,
     private readonly jobs: JobQueue,
     private readonly google: GoogleConnections,
     private readonly cfg: EventsConfig,
     private readonly log: Logger,
+    private readonly payments: EventPaymentHooks,
   ) {
     jobs.define<{ eventId: string }>({
       name: QUEUES.insert,
@@ -108,6 +125,18 @@ export class Events {
       name: QUEUES.reconnectDeadline,
       retryLimit: 5,
       handler: (data) => this.reconnectDeadline(data.eventId),
+    });
+    jobs.define<{ eventId: string }>({
+      name: QUEUES.remove,
+      retryLimit: INSERT_RETRY_LIMIT,
+      retryDelaySeconds: 5,
+      expireInSeconds: 120,
+      handler: (data, ctx) => this.removeFromCalendar(data.eventId, ctx),
+    });
+    jobs.define<{ eventId: string }>({
+      name: QUEUES.expire,
+      retryLimit: 10,
+      handler: (data) => this.expire(data.eventId),
     });
   }
 
@@ -188,8 +217,8 @@ export class Events {
       });
     }
     const id = randomUUID();
-    const event = await this.db.transaction((tx) =>
-      repo.insertEvent(
+    const event = await this.db.transaction(async (tx) => {
+      const created = await repo.insertEvent(
         tx,
         {
           id,
@@ -213,8 +242,11 @@ export class Events {
           pendingUntil: new Date(Date.now() + this.cfg.paymentTtlMinutes * 60_000),
         },
         'created',
-      ),
-    );
+      );
+      // Unpaid by its deadline, the event expires (and its open orders are closed).
+      await this.jobs.send(tx, QUEUES.expire, { eventId: id }, { startAfter: created.pendingUntil, singletonKey: id });
+      return created;
+    });
     return { event, availability };
   }
 
@@ -238,20 +270,9 @@ export class Events {
       if (!e || e.userId !== userId) throw new AppError('not_found', `No event ${id}.`);
       if (e.state !== 'pending_payment') throw new AppError('conflict', `Only an event waiting for payment can be cancelled here; this one is ${e.state}.`);
       await repo.setState(tx, id, 'pending_payment', 'cancelled', 'cancelled by the user');
+      await this.payments.closeUnpaid(tx, e, 'the event was cancelled');
       return (await repo.findEvent(tx, id))!;
     });
-  }
-
-  /**
-   * A verified successful payment moves the event to `paid` and queues the calendar insert, in the
-   * caller's transaction (the payment's own state change commits with it).
-   */
-  async markPaid(tx: Tx, eventId: string, reason: string): Promise<void> {
-    const e = await repo.findEvent(tx, eventId, { forUpdate: true });
-    if (!e) throw new AppError('not_found', `No event ${eventId}.`);
-    assertTransition(e.state, 'paid');
-    await repo.setState(tx, eventId, e.state, 'paid', reason);
-    await this.jobs.send(tx, QUEUES.insert, { eventId }, { singletonKey: eventId });
   }
 
   /** After a reconnect: every paid event of the user waiting for the calendar goes again (unless its insert is queued already). */
@@ -300,15 +321,57 @@ export class Events {
       if (ctx.lastAttempt) return this.#fail(e, `Google Calendar kept failing: ${err.message}`);
       throw err;
     }
-    await this.db.transaction(async (tx) => {
+    const outcome = await this.db.transaction(async (tx) => {
       const current = await repo.findEvent(tx, eventId, { forUpdate: true });
-      if (current?.state !== 'paid') return;
-      await repo.setState(tx, eventId, 'paid', 'confirmed', `on Google Calendar (${result.outcome})`, {
-        googleEventId: result.providerEventId,
-        ...(result.htmlLink ? { googleHtmlLink: result.htmlLink } : {}),
-      });
+      if (!current) return 'gone';
+      if (current.state !== 'paid') {
+        // Its money went back while the insert ran (a refund, a reversal): it must not stay there.
+        await this.jobs.send(tx, QUEUES.remove, { eventId }, { singletonKey: eventId });
+        return 'removing';
+      }
+      const link = result.htmlLink ? { googleHtmlLink: result.htmlLink } : {};
+      if ((await this.payments.onCalendar(tx, current)) === 'awaiting_capture') {
+        await repo.markOnCalendar(tx, eventId, result.providerEventId, result.htmlLink);
+        return 'awaiting_capture';
+      }
+      await repo.setState(tx, eventId, 'paid', 'confirmed', `on Google Calendar (${result.outcome})`, { googleEventId: result.providerEventId, onCalendar: true, ...link });
+      return 'confirmed';
     });
-    ctx.log.info({ eventId, outcome: result.outcome }, 'event confirmed on Google Calendar');
+    ctx.log.info({ eventId, outcome: result.outcome, next: outcome }, 'event on Google Calendar');
+  }
+
+  /**
+   * The `calendar.remove` job: takes an event whose money was returned off the calendar. A grant
+   * that needs reconnecting cannot remove it; that is logged, and the event page says so.
+   */
+  async removeFromCalendar(eventId: string, ctx: Pick<JobContext, 'lastAttempt' | 'log'>): Promise<void> {
+    const e = await repo.findEvent(this.db, eventId);
+    if (!e || e.state === 'confirmed' || e.state === 'paid' || e.state === 'pending_payment') return; // still wanted there
+    try {
+      const cal = await this.google.calendarFor(e.userId);
+      const outcome = await cal.removeEvent(e.calendarId, e.googleEventId, e.sendUpdates);
+      ctx.log.info({ eventId, outcome }, 'event taken off Google Calendar');
+    } catch (err) {
+      if (!isAppError(err)) throw err;
+      if (err.retryable && !ctx.lastAttempt) throw err;
+      ctx.log.warn({ eventId, err }, 'the event could not be taken off Google Calendar');
+    }
+  }
+
+  /** The `event.expire` job: an event still unpaid at its deadline expires, and its open orders are closed. */
+  async expire(eventId: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const e = await repo.findEvent(tx, eventId, { forUpdate: true });
+      if (!e || e.state !== 'pending_payment') return;
+      if (e.pendingUntil.getTime() > Date.now()) {
+        // Sent early (a clock ahead on another instance): come back at the deadline.
+        await this.jobs.send(tx, QUEUES.expire, { eventId }, { startAfter: e.pendingUntil });
+        return;
+      }
+      const reason = `not paid within ${this.cfg.paymentTtlMinutes} minutes`;
+      await repo.setState(tx, eventId, 'pending_payment', 'expired', reason);
+      await this.payments.closeUnpaid(tx, e, 'the event expired unpaid');
+    });
   }
 
   async #waitForReconnect(e: EventRecord): Promise<void> {
@@ -339,7 +402,7 @@ export class Events {
       const current = await repo.findEvent(tx, e.id, { forUpdate: true });
       if (current?.state !== 'paid') return;
       await repo.setState(tx, e.id, 'paid', 'failed', reason, { failureReason: reason });
-      await this.onFailedForGood(tx, current, reason);
+      await this.payments.onFailedForGood(tx, current, reason);
     });
     this.log.warn({ eventId: e.id, reason }, 'event failed for good');
   }

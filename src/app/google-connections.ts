@@ -135,6 +135,9 @@ export class GoogleConnections {
       listWritableCalendars: recorded(() => port.listWritableCalendars()),
       freeBusy: recorded((calendarId: string, from: Date, to: Date) => port.freeBusy(calendarId, from, to)),
       insertEvent: recorded((calendarId: string, eventId: string, event: Parameters<CalendarPort['insertEvent']>[2]) => port.insertEvent(calendarId, eventId, event)),
+      removeEvent: recorded((calendarId: string, providerEventId: string, sendUpdates: Parameters<CalendarPort['removeEvent']>[2]) =>
+        port.removeEvent(calendarId, providerEventId, sendUpdates),
+      ),
     };
   }
 

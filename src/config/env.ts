@@ -46,6 +46,20 @@ const base = z.object({
   EVENT_PRICE_MINOR: z.coerce.number().int().min(1).max(1_000_000).default(100),
   EVENT_PRICE_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD').default('USD'),
   PAYMENT_TTL_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(30),
+  // AUTHORIZE: hold the money, capture it once the event is on the calendar (void if it cannot get
+  // there: no fee lost). CAPTURE: take it at approval, refund if the event cannot be confirmed.
+  PAYPAL_INTENT: z.enum(['AUTHORIZE', 'CAPTURE']).default('AUTHORIZE'),
+  PAYPAL_BRAND_NAME: z.string().min(1).max(127).default('LeadsCalendar'),
+  // USDT per 1 unit of EVENT_PRICE_CURRENCY for Binance Pay orders, a decimal (up to 8 places).
+  BINANCE_USDT_RATE: z
+    .string()
+    .regex(/^(?:0|[1-9]\d{0,8})(?:\.\d{1,8})?$/, 'must be a positive decimal with at most 8 decimals, e.g. 1 or 0.9985')
+    .refine((v) => /[1-9]/.test(v), 'must be greater than 0')
+    .default('1'),
+  // A payment still open this long after its last change is checked with its provider (lost notifications).
+  PAYMENT_RECONCILE_AFTER_SECONDS: z.coerce.number().int().min(1).max(24 * 3600).default(180),
+  // How often each instance looks for payments due a check.
+  PAYMENT_RECONCILE_INTERVAL_SECONDS: z.coerce.number().min(0.5).max(3600).default(60),
   GOOGLE_RECONNECT_WINDOW_HOURS: z.coerce.number().min(0).max(30 * 24).default(72),
   GOOGLE_SEND_UPDATES: z.enum(['all', 'externalOnly', 'none']).default('all'),
   CALENDAR_CONFLICTS: z.enum(['warn', 'block']).default('warn'),
@@ -104,6 +118,13 @@ export interface Config {
   trustProxy: boolean;
   pricing: { minor: number; currency: string };
   paymentTtlMinutes: number;
+  payments: {
+    paypalIntent: 'AUTHORIZE' | 'CAPTURE';
+    paypalBrandName: string;
+    binanceUsdtRate: string;
+    reconcileAfterSeconds: number;
+    reconcileIntervalSeconds: number;
+  };
   google: { clientId: string; clientSecret: string };
   calendar: { reconnectWindowHours: number; sendUpdates: 'all' | 'externalOnly' | 'none'; conflicts: 'warn' | 'block' };
   /** Sandbox mode only, when the launcher said where the emulators listen: linked from the UI. */
@@ -194,6 +215,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: raw.TRUST_PROXY,
     pricing: { minor: raw.EVENT_PRICE_MINOR, currency: raw.EVENT_PRICE_CURRENCY },
     paymentTtlMinutes: raw.PAYMENT_TTL_MINUTES,
+    payments: {
+      paypalIntent: raw.PAYPAL_INTENT,
+      paypalBrandName: raw.PAYPAL_BRAND_NAME,
+      binanceUsdtRate: raw.BINANCE_USDT_RATE,
+      reconcileAfterSeconds: raw.PAYMENT_RECONCILE_AFTER_SECONDS,
+      reconcileIntervalSeconds: raw.PAYMENT_RECONCILE_INTERVAL_SECONDS,
+    },
     calendar: {
       reconnectWindowHours: raw.GOOGLE_RECONNECT_WINDOW_HOURS,
       sendUpdates: raw.GOOGLE_SEND_UPDATES,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EVENT_STATES } from '../domain/event-state.ts';
+import { PAYMENT_STATES } from '../domain/payment-state.ts';
 import { CONNECTION_STATUSES } from '../domain/google-connection.ts';
 import { SEND_UPDATES } from '../domain/send-updates.ts';
 
@@ -88,7 +89,7 @@ export const Event = z
     sendUpdates: z.enum(SEND_UPDATES),
     price: z.object({ currency: z.string(), amount: z.string().describe('Decimal string, e.g. "1.00".') }),
     google: z.object({ eventId: z.string(), htmlLink: z.string().nullable() }),
-    pendingUntil: z.string().describe('The payment deadline fixed at creation (now + PAYMENT_TTL_MINUTES). Moving unpaid events to `expired` after it is coming with payments; until then they stay `pending_payment`.'),
+    pendingUntil: z.string().describe('The payment deadline fixed at creation (now + PAYMENT_TTL_MINUTES). An event still unpaid then becomes `expired` and its open orders are closed.'),
     failureReason: z.string().nullable(),
     createdAt: z.string(),
     updatedAt: z.string(),
@@ -145,3 +146,61 @@ export const Preview = z
     ),
   })
   .meta({ id: 'RecurrencePreview' });
+
+export const PaymentState = z.enum(PAYMENT_STATES);
+
+const MoneySchema = z
+  .object({
+    minor: z.number().int().describe('Integer minor units of the currency (cents for USD; 8 decimals for USDT).'),
+    currency: z.string().describe('ISO 4217 code, or the crypto asset (USDT).'),
+    value: z.string().describe('The same amount as a decimal string, e.g. "1.00".'),
+  })
+  .meta({ id: 'Money' });
+
+export const NextAction = z
+  .discriminatedUnion('type', [
+    z.object({ type: z.literal('redirect'), url: z.string().describe('Send the payer here (PayPal’s approval page).') }),
+    z.object({
+      type: z.literal('scan'),
+      checkoutUrl: z.string().describe('Binance Pay’s web checkout.'),
+      qrContent: z.string().describe('What the QR code encodes; scan with the Binance app.'),
+      qrSvg: z.string().describe('The QR code as an SVG image, rendered by LeadsCalendar.'),
+      deeplink: z.string().nullable(),
+      universalUrl: z.string().nullable(),
+    }),
+  ])
+  .meta({ id: 'NextAction' });
+
+export const Payment = z
+  .object({
+    id: z.string().uuid(),
+    eventId: z.string().uuid(),
+    provider: z.enum(['paypal', 'binance']),
+    status: PaymentState,
+    amount: MoneySchema.describe('The price of the event.'),
+    charge: MoneySchema.nullable().describe('What the provider takes: the price itself, or its crypto equivalent for Binance Pay. Null until the order exists.'),
+    rate: z.string().nullable().describe('Binance Pay: USDT per 1 unit of the price’s currency used for this order.'),
+    intent: z.enum(['AUTHORIZE', 'CAPTURE']).nullable().describe('PayPal: hold then capture once on the calendar, or capture at approval.'),
+    expiresAt: z.string().describe('After this the order no longer takes payment.'),
+    providerReference: z.object({
+      orderId: z.string().nullable().describe('PayPal order id, or Binance Pay prepayId.'),
+      merchantReference: z.string().describe('Our reference at the provider (PayPal custom_id, Binance merchantTradeNo).'),
+      authorizationId: z.string().nullable(),
+      captureId: z.string().nullable(),
+      refundId: z.string().nullable(),
+    }),
+    nextAction: NextAction.nullable().describe('What the payer does next; null once there is nothing to do.'),
+    reason: z.string().nullable().describe('Why the payment ended without money, or why it needs review.'),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Payment' });
+
+export const PaymentWithHistory = Payment.extend({
+  transitions: z.array(z.object({ from: PaymentState.nullable(), to: PaymentState, reason: z.string(), at: z.string() })),
+}).meta({ id: 'PaymentWithHistory' });
+
+export const StartPaymentBody = z
+  .object({ provider: z.enum(['paypal', 'binance']).describe('paypal: PayPal Checkout (Orders v2); binance: Binance Pay (USDT).') })
+  .strict()
+  .meta({ id: 'StartPayment' });

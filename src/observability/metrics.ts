@@ -19,6 +19,12 @@ export function createMetrics() {
       labelNames: ['queue', 'outcome'] as const,
       registers: [registry],
     }),
+    notificationsRejected: new Counter({
+      name: 'leadscalendar_provider_notifications_rejected_total',
+      help: 'Provider notifications refused because their signature did not verify, by provider',
+      labelNames: ['provider'] as const,
+      registers: [registry],
+    }),
     jobDuration: new Histogram({
       name: 'leadscalendar_job_duration_seconds',
       help: 'Job run time by queue',

@@ -80,4 +80,10 @@ export interface CalendarPort {
    * so a repeat (after a lost answer, a crash, a retry) finds the earlier copy instead of adding one.
    */
   insertEvent(calendarId: string, eventId: string, event: CalendarEventInput): Promise<InsertedEvent>;
+
+  /**
+   * Takes one of our events off a calendar (its money was returned), telling the attendees as the
+   * event said. Idempotent: an event already deleted, or never there, is `already_gone`.
+   */
+  removeEvent(calendarId: string, providerEventId: string, sendUpdates: CalendarEventInput['sendUpdates']): Promise<'removed' | 'already_gone'>;
 }

@@ -9,6 +9,7 @@ import { startTestApp, type TestApp } from '../support/app.ts';
 import type { Browser } from '../support/browser.ts';
 import { apiPost, sandboxJson, signIn } from '../support/google.ts';
 import { addFault } from '../support/sandbox.ts';
+import { payForEvent } from '../support/payments.ts';
 import { waitFor } from '../support/wait.ts';
 
 /** Events on the user's calendar as the sandbox holds them. */
@@ -30,9 +31,9 @@ async function createEvent(app: TestApp, browser: Browser, body: Record<string, 
   return res.body;
 }
 
-/** What the payment side does once money is verified: the event becomes paid and the insert is queued. */
-async function pay(app: TestApp, eventId: string) {
-  await app.runtime.db.transaction((tx) => app.runtime.events.markPaid(tx, eventId, 'payment verified (test)'));
+/** Pays through Binance Pay in the sandbox: the verified payment makes the event paid and queues the insert. */
+async function pay(app: TestApp, browser: Browser, eventId: string) {
+  await payForEvent(app, browser, eventId);
 }
 
 async function eventState(app: TestApp, browser: Browser, id: string) {
@@ -138,7 +139,7 @@ describe('events on Google Calendar', () => {
     });
     assert.equal(event.state, 'pending_payment');
     assert.match(event.google.eventId, /^[a-v0-9]{26}$/);
-    await pay(app, event.id);
+    await pay(app, browser, event.id);
     const done = await waitForState(app, browser, event.id, 'confirmed');
     assert.match(done.google.htmlLink, /^https?:\/\//);
     assert.deepEqual(done.transitions.map((t: { to: string }) => t.to), ['pending_payment', 'paid', 'confirmed']);
@@ -163,8 +164,8 @@ describe('events on Google Calendar', () => {
       end: '2031-03-03T09:30',
       recurrence: ['RRULE:FREQ=WEEKLY;COUNT=4'],
     });
-    await pay(app, allDay.id);
-    await pay(app, weekly.id);
+    await pay(app, browser, allDay.id);
+    await pay(app, browser, weekly.id);
     await waitForState(app, browser, allDay.id, 'confirmed');
     await waitForState(app, browser, weekly.id, 'confirmed');
     const events = await googleEvents(app, 'allday@example.com');
@@ -197,7 +198,7 @@ describe('events on Google Calendar', () => {
     const { event } = await createEvent(app, browser);
     const revoke = await sandboxJson(app, `/__sandbox/google/users/${encodeURIComponent('revoked@example.com')}/revoke`, { method: 'POST', body: '{}' });
     assert.equal(revoke.status, 200, JSON.stringify(revoke.body));
-    await pay(app, event.id);
+    await pay(app, browser, event.id);
     const me = await waitFor('needs_reconnect to show', async () => {
       const m = (await browser.json(`${app.url}/api/v1/me`)).body;
       return m.google.status === 'needs_reconnect' ? m : null;
@@ -218,9 +219,7 @@ describe('events on Google Calendar', () => {
     const { browser } = await signIn(app, { email: 'gone@example.com' });
     const { event } = await createEvent(app, browser);
     await sandboxJson(app, `/__sandbox/google/users/${encodeURIComponent('gone@example.com')}/revoke`, { method: 'POST', body: '{}' });
-    const failed: string[] = [];
-    app.runtime.events.onFailedForGood = async (_tx, e, reason) => void failed.push(`${e.id}: ${reason}`);
-    await pay(app, event.id);
+    await pay(app, browser, event.id);
     await waitFor('the deadline job', async () =>
       (await app.db.db.query(`select 1 from pgboss.job where name = $1 and data->>'eventId' = $2`, [QUEUES.reconnectDeadline, event.id])).length === 1,
     );
@@ -229,7 +228,11 @@ describe('events on Google Calendar', () => {
     app.runtime.jobs.nudge(QUEUES.reconnectDeadline);
     const e = await waitForState(app, browser, event.id, 'failed');
     assert.match(e.failureReason, /not reconnected within 72 hours/);
-    assert.equal(failed.length, 1, 'the payment side is told, in the same transaction, to return the money');
+    // The payment side was told in the same transaction: the Binance payment is refunded.
+    const { payments } = (await browser.json(`${app.url}/api/v1/events/${event.id}/payments`)).body;
+    assert.equal(payments.length, 1);
+    assert.ok(['refunding', 'refunded'].includes(payments[0].status), `payment ${payments[0].status}`);
+    assert.match(payments[0].reason, /could not be put on Google Calendar/);
   });
 
   it('gives one calendar event when the first insert answer is lost to a timeout', async () => {
@@ -255,7 +258,7 @@ describe('events on Google Calendar', () => {
     const copies = (await googleEvents(app, 'slow@example.com')).filter((g) => g.extendedProperties?.private?.lcEventId === event.id);
     assert.equal(copies.length, 1, 'exactly one event on the calendar');
     // And the job path ends confirmed with still one event.
-    await pay(app, event.id);
+    await pay(app, browser, event.id);
     const done = await waitForState(app, browser, event.id, 'confirmed');
     assert.match(done.transitions.at(-1).reason, /already_exists/);
     assert.equal((await googleEvents(app, 'slow@example.com')).filter((g) => g.extendedProperties?.private?.lcEventId === event.id).length, 1);
@@ -283,7 +286,7 @@ describe('events on Google Calendar', () => {
     const { event } = await createEvent(app, browser);
     const rule = await everyInsert(app, { fault: 'http_error', status: 429, retryAfterSeconds: 300 });
     try {
-      await pay(app, event.id);
+      await pay(app, browser, event.id);
       const { attempts, waits } = await driveRetries(app, event.id);
       await waitForState(app, browser, event.id, 'failed');
       // Retry-After: 300 s, longer than the job's own backoff (5 s, doubling) until its last retries.
@@ -301,7 +304,7 @@ describe('events on Google Calendar', () => {
     const { event } = await createEvent(app, browser);
     const rule = await everyInsert(app, { fault: 'http_error', status: 503 });
     try {
-      await pay(app, event.id);
+      await pay(app, browser, event.id);
       const { waits } = await driveRetries(app, event.id);
       const failed = await waitForState(app, browser, event.id, 'failed');
       assert.match(failed.failureReason, /kept failing/);
@@ -317,7 +320,7 @@ describe('events on Google Calendar', () => {
     const { browser } = await signIn(app, { email: 'quota@example.com' });
     const { event } = await createEvent(app, browser);
     await addFault(app.runtime.sandbox!, { provider: 'google', operation: 'calendar.events.insert', fault: 'http_error', status: 403, reason: 'quotaExceeded', count: 1 });
-    await pay(app, event.id);
+    await pay(app, browser, event.id);
     const later = await waitFor('the insert to wait', async () => {
       const [job] = await insertJobs(app, event.id);
       return job?.state === 'retry' ? job : null;
@@ -336,7 +339,7 @@ describe('events on Google Calendar', () => {
     const { event } = await createEvent(app, browser);
     // Google is slow to answer, so the insert is still running while the other senders try.
     await addFault(app.runtime.sandbox!, { provider: 'google', operation: 'calendar.events.insert', fault: 'latency', ms: 3000, count: 1 });
-    await pay(app, event.id);
+    await pay(app, browser, event.id);
     const [waiting] = await waitFor('the insert to run', async () => {
       const jobs = await insertJobs(app, event.id);
       return jobs[0]?.state === 'active' ? jobs : null;
@@ -354,7 +357,7 @@ describe('events on Google Calendar', () => {
     const { browser } = await signIn(app, { email: 'invalid@example.com' });
     const { event } = await createEvent(app, browser);
     await addFault(app.runtime.sandbox!, { provider: 'google', operation: 'calendar.events.insert', fault: 'http_error', status: 400, count: 1 });
-    await pay(app, event.id);
+    await pay(app, browser, event.id);
     const e = await waitForState(app, browser, event.id, 'failed');
     assert.match(e.failureReason, /Google Calendar refused the event/);
   });
@@ -363,7 +366,7 @@ describe('events on Google Calendar', () => {
     const { browser } = await signIn(app, { email: 'perm@example.com' });
     const { event } = await createEvent(app, browser);
     await addFault(app.runtime.sandbox!, { provider: 'google', operation: 'calendar.events.insert', fault: 'http_error', status: 403, reason: 'insufficientPermissions', count: 1 });
-    await pay(app, event.id);
+    await pay(app, browser, event.id);
     await waitFor('needs_reconnect', async () => (await browser.json(`${app.url}/api/v1/me`)).body.google.status === 'needs_reconnect');
     assert.equal((await eventState(app, browser, event.id)).state, 'paid');
   });
@@ -371,7 +374,7 @@ describe('events on Google Calendar', () => {
   it('warns about (but allows) an overlap with a busy period, checking a recurring event’s first occurrences', async () => {
     const { browser } = await signIn(app, { email: 'busy@example.com' });
     const first = await createEvent(app, browser, { start: '2031-09-10T09:00', end: '2031-09-10T10:00' });
-    await pay(app, first.event.id);
+    await pay(app, browser, first.event.id);
     await waitForState(app, browser, first.event.id, 'confirmed');
     const clash = await createEvent(app, browser, {
       start: '2031-09-03T09:30',

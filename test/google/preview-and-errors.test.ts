@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { apiPost, sandboxJson, signIn } from '../support/google.ts';
 import { addFault } from '../support/sandbox.ts';
+import { payForEvent } from '../support/payments.ts';
 import { waitFor } from '../support/wait.ts';
 import { consentBody } from '../sandbox/google-helpers.ts';
 
@@ -107,7 +108,7 @@ describe('Google errors seen from the API', () => {
       end: '2031-01-10T10:30',
     });
     assert.equal(created.status, 201, JSON.stringify(created.body));
-    await app.runtime.db.transaction((tx) => app.runtime.events.markPaid(tx, created.body.event.id, 'test'));
+    await payForEvent(app, browser, created.body.event.id);
     await waitFor('confirmed', async () => (await browser.json(`${app.url}/api/v1/events/${created.body.event.id}`)).body.state === 'confirmed');
     const view = (await sandboxJson(app, `/__sandbox/google/users/${encodeURIComponent('chooser@example.com')}/events`)).body;
     const where = view.calendars.find((c: { events: { id: string }[] }) => c.events.some((e) => e.id === created.body.event.google.eventId));
@@ -167,7 +168,7 @@ describe('Google access edge cases', () => {
   it('refuses an overlapping event when conflicts are configured to block', async () => {
     const { browser } = await signIn(app, { email: 'strict@example.com' });
     const first = await apiPost(app, browser, '/api/v1/events', { title: 'A', timeZone: 'UTC', start: '2031-02-03T10:00', end: '2031-02-03T11:00' });
-    await app.runtime.db.transaction((tx) => app.runtime.events.markPaid(tx, first.body.event.id, 'test'));
+    await payForEvent(app, browser, first.body.event.id);
     await waitFor('confirmed', async () => (await browser.json(`${app.url}/api/v1/events/${first.body.event.id}`)).body.state === 'confirmed');
     const clash = await apiPost(app, browser, '/api/v1/events', { title: 'B', timeZone: 'UTC', start: '2031-02-03T10:30', end: '2031-02-03T11:30' });
     assert.equal(clash.status, 409);
@@ -184,7 +185,7 @@ describe('Google access edge cases', () => {
     await cal.insertEvent('primary', e.id, app.runtime.events.calendarEvent(e));
     await (await app.runtime.google.clientFor(userId)).request({ url: `${app.runtime.endpoints.googleApi}/calendar/v3/calendars/primary/events/${e.googleEventId}`, method: 'DELETE' });
     await addFault(app.runtime.sandbox!, { provider: 'google', operation: 'calendar.events.patch', fault: 'http_error', status: 403, reason: 'forbidden', count: 1 });
-    await app.runtime.db.transaction((tx) => app.runtime.events.markPaid(tx, e.id, 'test'));
+    await payForEvent(app, browser, e.id);
     const done = await waitFor('confirmed', async () => {
       const v = (await browser.json(`${app.url}/api/v1/events/${e.id}`)).body;
       return v.state === 'confirmed' ? v : null;

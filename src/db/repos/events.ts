@@ -33,6 +33,8 @@ export interface EventRecord {
   googleHtmlLink: string | null;
   pendingUntil: Date;
   failureReason: string | null;
+  /** When the event reached the calendar (authorize mode: before the capture that confirms it). */
+  onCalendarAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -46,7 +48,7 @@ export interface Transition {
 
 const COLUMNS = `id, user_id, state, title, description, location, calendar_id, time_zone, all_day, start_local, end_local,
   start_at, end_at, recurrence, attendees, send_updates, price_currency, price_minor, google_event_id, google_html_link,
-  pending_until, failure_reason, created_at, updated_at`;
+  pending_until, failure_reason, on_calendar_at, created_at, updated_at`;
 
 function map(r: Record<string, any>): EventRecord {
   return {
@@ -72,12 +74,13 @@ function map(r: Record<string, any>): EventRecord {
     googleHtmlLink: r.google_html_link,
     pendingUntil: r.pending_until,
     failureReason: r.failure_reason,
+    onCalendarAt: r.on_calendar_at,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
 }
 
-export type NewEvent = Omit<EventRecord, 'state' | 'googleHtmlLink' | 'failureReason' | 'createdAt' | 'updatedAt'>;
+export type NewEvent = Omit<EventRecord, 'state' | 'googleHtmlLink' | 'failureReason' | 'onCalendarAt' | 'createdAt' | 'updatedAt'>;
 
 export async function insertEvent(q: Queryable, e: NewEvent, reason: string): Promise<EventRecord> {
   const [row] = await q.query(
@@ -154,14 +157,15 @@ export async function setState(
   from: EventState,
   to: EventState,
   reason: string,
-  extra: { googleHtmlLink?: string; googleEventId?: string; failureReason?: string } = {},
+  extra: { googleHtmlLink?: string; googleEventId?: string; failureReason?: string; onCalendar?: boolean } = {},
 ): Promise<void> {
   const rows = await q.query(
     `update events set state = $3, updated_at = now(), version = version + 1,
        google_html_link = coalesce($4, google_html_link), google_event_id = coalesce($5, google_event_id),
-       failure_reason = coalesce($6, failure_reason)
+       failure_reason = coalesce($6, failure_reason),
+       on_calendar_at = case when $7::boolean then coalesce(on_calendar_at, now()) else on_calendar_at end
      where id = $1 and state = $2 returning id`,
-    [id, from, to, extra.googleHtmlLink ?? null, extra.googleEventId ?? null, extra.failureReason ?? null],
+    [id, from, to, extra.googleHtmlLink ?? null, extra.googleEventId ?? null, extra.failureReason ?? null, extra.onCalendar === true],
   );
   if (rows.length !== 1) throw new Error(`event ${id} is no longer ${from}`);
   await q.query(`insert into event_transitions (event_id, from_state, to_state, reason) values ($1, $2, $3, $4)`, [id, from, to, reason]);
@@ -173,4 +177,18 @@ export async function transitionsOf(q: Queryable, id: string): Promise<Transitio
     [id],
   );
   return rows.map((r) => ({ from: r.from_state, to: r.to_state, reason: r.reason, at: r.at }));
+}
+
+/** The event is on the calendar, its state unchanged (authorize mode: the capture confirms it). */
+export async function markOnCalendar(q: Queryable, id: string, googleEventId: string, htmlLink: string | null): Promise<void> {
+  await q.query(
+    `update events set on_calendar_at = coalesce(on_calendar_at, now()), google_event_id = $2, google_html_link = coalesce($3, google_html_link),
+       updated_at = now(), version = version + 1 where id = $1`,
+    [id, googleEventId, htmlLink],
+  );
+}
+
+/** Records a step that changes no state (a capture requested, a removal from the calendar) in the event's history. */
+export async function recordNote(q: Queryable, id: string, state: EventState, reason: string): Promise<void> {
+  await q.query(`insert into event_transitions (event_id, from_state, to_state, reason) values ($1, $2, $2, $3)`, [id, state, reason]);
 }

@@ -131,6 +131,17 @@ export class GoogleCalendar implements CalendarPort {
     return this.#insertOnce(calendarId, { ...body, id: googleEventIdWithSuffix(eventId, 1) }, event.sendUpdates);
   }
 
+  async removeEvent(calendarId: string, providerEventId: string, sendUpdates: CalendarEventInput['sendUpdates']): Promise<'removed' | 'already_gone'> {
+    try {
+      await this.#call('events.delete', (api, o) => api.events.delete({ calendarId, eventId: providerEventId, sendUpdates }, o));
+      return 'removed';
+    } catch (err) {
+      // Google answers 410 Gone for a deleted event and 404 for an unknown one: either way it is off the calendar.
+      if (isAppError(err, 'not_found') || (isAppError(err) && err.httpStatus === 410)) return 'already_gone';
+      throw err;
+    }
+  }
+
   async #insertOnce(calendarId: string, body: calendar_v3.Schema$Event & { id: string }, sendUpdates: CalendarEventInput['sendUpdates']): Promise<InsertedEvent> {
     const done = (e: calendar_v3.Schema$Event, outcome: InsertedEvent['outcome']): InsertedEvent => ({
       outcome,

@@ -1,0 +1,247 @@
+import type { PaymentState } from '../../domain/payment-state.ts';
+import type { NextAction, ProviderId } from '../../ports/payments.ts';
+import type { Queryable } from '../database.ts';
+import type { EventListPosition } from './events.ts';
+
+/** Payments as stored; SQL for them lives here and nowhere else. */
+
+export interface PaymentRecord {
+  id: string;
+  eventId: string;
+  userId: string;
+  provider: ProviderId;
+  state: PaymentState;
+  priceMinor: bigint;
+  priceCurrency: string;
+  chargeMinor: bigint | null;
+  chargeCurrency: string | null;
+  rate: string | null;
+  intent: 'AUTHORIZE' | 'CAPTURE' | null;
+  providerRef: string | null;
+  merchantRef: string;
+  authorizationRef: string | null;
+  captureRef: string | null;
+  refundRef: string | null;
+  nextAction: NextAction | null;
+  expiresAt: Date;
+  reason: string | null;
+  checkAfter: Date | null;
+  /** This payment paid the event: its money going back cancels or fails the event. */
+  paysEvent: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface PaymentTransition {
+  from: PaymentState | null;
+  to: PaymentState;
+  reason: string;
+  at: Date;
+}
+
+const COLUMNS = `id, event_id, user_id, provider, state, price_minor, price_currency, charge_minor, charge_currency, rate, intent,
+  provider_ref, merchant_ref, authorization_ref, capture_ref, refund_ref, next_action, expires_at, reason, check_after,
+  pays_event, created_at, updated_at`;
+
+const big = (v: unknown): bigint | null => (v === null || v === undefined ? null : BigInt(v as bigint));
+
+function map(r: Record<string, any>): PaymentRecord {
+  return {
+    id: r.id,
+    eventId: r.event_id,
+    userId: r.user_id,
+    provider: r.provider,
+    state: r.state,
+    priceMinor: BigInt(r.price_minor),
+    priceCurrency: r.price_currency,
+    chargeMinor: big(r.charge_minor),
+    chargeCurrency: r.charge_currency,
+    rate: r.rate,
+    intent: r.intent,
+    providerRef: r.provider_ref,
+    merchantRef: r.merchant_ref,
+    authorizationRef: r.authorization_ref,
+    captureRef: r.capture_ref,
+    refundRef: r.refund_ref,
+    nextAction: r.next_action,
+    expiresAt: r.expires_at,
+    reason: r.reason,
+    checkAfter: r.check_after,
+    paysEvent: r.pays_event,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+export interface NewPayment {
+  id: string;
+  eventId: string;
+  userId: string;
+  provider: ProviderId;
+  priceMinor: bigint;
+  priceCurrency: string;
+  intent: 'AUTHORIZE' | 'CAPTURE' | null;
+  merchantRef: string;
+  expiresAt: Date;
+}
+
+export async function insertPayment(q: Queryable, p: NewPayment, reason: string): Promise<PaymentRecord> {
+  const [row] = await q.query(
+    `insert into payments (id, event_id, user_id, provider, state, price_minor, price_currency, intent, merchant_ref, expires_at)
+     values ($1, $2, $3, $4, 'created', $5, $6, $7, $8, $9) returning ${COLUMNS}`,
+    [p.id, p.eventId, p.userId, p.provider, p.priceMinor, p.priceCurrency, p.intent, p.merchantRef, p.expiresAt],
+  );
+  await q.query(`insert into payment_transitions (payment_id, from_state, to_state, reason) values ($1, null, 'created', $2)`, [p.id, reason]);
+  return map(row!);
+}
+
+export async function findPayment(q: Queryable, id: string, opts: { forUpdate?: boolean } = {}): Promise<PaymentRecord | null> {
+  const rows = await q.query(`select ${COLUMNS} from payments where id = $1${opts.forUpdate ? ' for update' : ''}`, [id]);
+  return rows[0] ? map(rows[0]) : null;
+}
+
+export async function findByProviderRef(q: Queryable, provider: ProviderId, ref: string): Promise<PaymentRecord | null> {
+  const rows = await q.query(`select ${COLUMNS} from payments where provider = $1 and provider_ref = $2`, [provider, ref]);
+  return rows[0] ? map(rows[0]) : null;
+}
+
+/** Only the owner's payments: another user's id reads as absent. */
+export async function findUserPayment(q: Queryable, userId: string, id: string): Promise<PaymentRecord | null> {
+  const rows = await q.query(`select ${COLUMNS} from payments where id = $1 and user_id = $2`, [id, userId]);
+  return rows[0] ? map(rows[0]) : null;
+}
+
+export async function paymentsOfEvent(q: Queryable, eventId: string, opts: { forUpdate?: boolean } = {}): Promise<PaymentRecord[]> {
+  const rows = await q.query(`select ${COLUMNS} from payments where event_id = $1 order by created_at, id${opts.forUpdate ? ' for update' : ''}`, [eventId]);
+  return rows.map(map);
+}
+
+export interface PaymentFilter {
+  status?: PaymentState | undefined;
+  provider?: ProviderId | undefined;
+}
+
+/** One page of a user's payments, newest first, and the position after its last one when there may be more. */
+export async function listUserPayments(
+  q: Queryable,
+  userId: string,
+  page: { limit: number; after?: EventListPosition | undefined; filter: PaymentFilter },
+): Promise<{ payments: PaymentRecord[]; next: EventListPosition | null }> {
+  const params: unknown[] = [userId, page.limit + 1];
+  const where: string[] = ['user_id = $1'];
+  if (page.filter.status) where.push(`state = $${params.push(page.filter.status)}`);
+  if (page.filter.provider) where.push(`provider = $${params.push(page.filter.provider)}`);
+  if (page.after) {
+    const t = params.push(page.after.createdAtMicros.toString());
+    const id = params.push(page.after.id);
+    where.push(`(created_at, id) < (timestamptz 'epoch' + $${t}::bigint * interval '1 microsecond', $${id}::uuid)`);
+  }
+  const rows = await q.query(
+    `select ${COLUMNS}, (extract(epoch from created_at) * 1000000)::bigint as created_at_micros
+     from payments where ${where.join(' and ')} order by created_at desc, id desc limit $2`,
+    params,
+  );
+  const more = rows.length > page.limit;
+  const kept = more ? rows.slice(0, page.limit) : rows;
+  const last = kept[kept.length - 1];
+  return {
+    payments: kept.map(map),
+    next: more && last ? { createdAtMicros: BigInt(last.created_at_micros as bigint), id: last.id as string } : null,
+  };
+}
+
+export interface PaymentChanges {
+  providerRef?: string;
+  chargeMinor?: bigint;
+  chargeCurrency?: string;
+  rate?: string | null;
+  authorizationRef?: string | null;
+  captureRef?: string | null;
+  refundRef?: string | null;
+  nextAction?: NextAction | null;
+  expiresAt?: Date;
+  reason?: string | null;
+  checkAfter?: Date | null;
+  paysEvent?: boolean;
+}
+
+/** Writes the fields given (undefined: unchanged; null: cleared), without a state change. */
+export async function updatePayment(q: Queryable, id: string, c: PaymentChanges): Promise<void> {
+  const cols: [string, unknown][] = [
+    ['provider_ref', c.providerRef],
+    ['charge_minor', c.chargeMinor],
+    ['charge_currency', c.chargeCurrency],
+    ['rate', c.rate],
+    ['authorization_ref', c.authorizationRef],
+    ['capture_ref', c.captureRef],
+    ['refund_ref', c.refundRef],
+    ['next_action', c.nextAction === undefined ? undefined : c.nextAction === null ? null : JSON.stringify(c.nextAction)],
+    ['expires_at', c.expiresAt],
+    ['reason', c.reason],
+    ['check_after', c.checkAfter],
+    ['pays_event', c.paysEvent],
+  ];
+  const set = cols.filter(([, v]) => v !== undefined);
+  if (set.length === 0) return;
+  await q.query(
+    `update payments set ${set.map(([k], i) => `${k} = $${i + 2}`).join(', ')}, updated_at = now(), version = version + 1 where id = $1`,
+    [id, ...set.map(([, v]) => v)],
+  );
+}
+
+/** Changes the state (and any fields given) and records the transition, in the caller's transaction. */
+export async function setPaymentState(q: Queryable, id: string, from: PaymentState, to: PaymentState, reason: string, c: PaymentChanges = {}): Promise<void> {
+  const rows = await q.query(`update payments set state = $3, updated_at = now(), version = version + 1 where id = $1 and state = $2 returning id`, [id, from, to]);
+  if (rows.length !== 1) throw new Error(`payment ${id} is no longer ${from}`);
+  await updatePayment(q, id, c);
+  await q.query(`insert into payment_transitions (payment_id, from_state, to_state, reason) values ($1, $2, $3, $4)`, [id, from, to, reason]);
+}
+
+export async function paymentTransitionsOf(q: Queryable, id: string): Promise<PaymentTransition[]> {
+  const rows = await q.query<{ from_state: PaymentState | null; to_state: PaymentState; reason: string; at: Date }>(
+    'select from_state, to_state, reason, at from payment_transitions where payment_id = $1 order by id',
+    [id],
+  );
+  return rows.map((r) => ({ from: r.from_state, to: r.to_state, reason: r.reason, at: r.at }));
+}
+
+/** Payments the reconciler should ask the provider about now, oldest first. */
+export async function duePayments(q: Queryable, now: Date, limit: number): Promise<{ id: string }[]> {
+  return q.query<{ id: string }>(`select id from payments where check_after <= $1 order by check_after limit $2`, [now, limit]);
+}
+
+// ── The notification inbox ─────────────────────────────────────────────────────────────────────
+
+export interface InboxEntry {
+  provider: ProviderId;
+  providerEventId: string;
+  providerType: string;
+  paymentId: string | null;
+  providerRef: string | null;
+  hint: string;
+  body: Buffer;
+  headers: Record<string, unknown>;
+  receivedAt: Date;
+}
+
+/** Stores a notification once; null when the provider had sent it before (a duplicate). */
+export async function storeNotification(q: Queryable, n: InboxEntry): Promise<string | null> {
+  const rows = await q.query<{ id: bigint }>(
+    `insert into payment_notifications (provider, provider_event_id, provider_type, payment_id, provider_ref, hint, body, headers, received_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9) on conflict (provider, provider_event_id) do nothing returning id`,
+    [n.provider, n.providerEventId, n.providerType, n.paymentId, n.providerRef, n.hint, n.body, JSON.stringify(n.headers), n.receivedAt],
+  );
+  return rows[0] ? String(rows[0].id) : null;
+}
+
+export async function findNotification(q: Queryable, id: string) {
+  const rows = await q.query<{ provider: ProviderId; payment_id: string | null; provider_ref: string | null; processed_at: Date | null; provider_type: string }>(
+    'select provider, payment_id, provider_ref, processed_at, provider_type from payment_notifications where id = $1',
+    [id],
+  );
+  return rows[0] ?? null;
+}
+
+export async function markNotificationProcessed(q: Queryable, id: string, outcome: string): Promise<void> {
+  await q.query('update payment_notifications set processed_at = now(), outcome = $2 where id = $1', [id, outcome]);
+}

@@ -1,0 +1,149 @@
+import type { FastifyRequest } from 'fastify';
+import QRCode from 'qrcode';
+import { z } from 'zod';
+import { PAYMENT_PAGE, type Payments } from '../../app/payments.ts';
+import type { PaymentRecord } from '../../db/repos/payments.ts';
+import { formatMinor } from '../../domain/money.ts';
+import { isOpen } from '../../domain/payment-state.ts';
+import type { ProviderId } from '../../ports/payments.ts';
+import { Problem } from '../problem.ts';
+import { Payment, PaymentState, PaymentWithHistory, StartPaymentBody } from '../schemas.ts';
+import type { App } from '../server.ts';
+import type { Sessions } from '../sessions.ts';
+
+export interface PaymentRouteDeps {
+  sessions: Sessions;
+  payments: Payments;
+}
+
+const money = (minor: bigint, currency: string) => ({ minor: Number(minor), currency, value: formatMinor(minor, currency) });
+
+/** The QR code is drawn here, from the provider's content: the page loads no image from elsewhere. */
+async function qrSvg(content: string): Promise<string> {
+  return QRCode.toString(content, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 });
+}
+
+export async function paymentDto(p: PaymentRecord): Promise<z.infer<typeof Payment>> {
+  const action = p.nextAction && isOpen(p.state) && p.state !== 'pending' && p.expiresAt.getTime() > Date.now() ? p.nextAction : null;
+  return {
+    id: p.id,
+    eventId: p.eventId,
+    provider: p.provider,
+    status: p.state,
+    amount: money(p.priceMinor, p.priceCurrency),
+    charge: p.chargeMinor !== null && p.chargeCurrency ? money(p.chargeMinor, p.chargeCurrency) : null,
+    rate: p.rate,
+    intent: p.intent,
+    expiresAt: p.expiresAt.toISOString(),
+    providerReference: {
+      orderId: p.providerRef,
+      merchantReference: p.merchantRef,
+      authorizationId: p.authorizationRef,
+      captureId: p.captureRef,
+      refundId: p.refundRef,
+    },
+    nextAction: !action ? null : action.type === 'redirect' ? action : { ...action, qrSvg: await qrSvg(action.qrContent) },
+    reason: p.reason,
+    createdAt: p.createdAt.toISOString(),
+    updatedAt: p.updatedAt.toISOString(),
+  };
+}
+
+const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 429: Problem, 503: Problem };
+const IdParams = z.object({ id: z.string().uuid() });
+const PaymentListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(PAYMENT_PAGE.maxLimit).default(PAYMENT_PAGE.defaultLimit).describe(`Payments per page, at most ${PAYMENT_PAGE.maxLimit}.`),
+  cursor: z.string().min(1).max(512).optional().describe('The nextCursor of the previous page; omit for the first page.'),
+  status: PaymentState.optional().describe('Only payments in this status.'),
+  provider: z.enum(['paypal', 'binance']).optional().describe('Only payments with this provider.'),
+});
+const PaymentList = z
+  .object({ payments: z.array(Payment), nextCursor: z.string().nullable().describe('Pass as cursor to get the next page; null on the last page.') })
+  .meta({ id: 'PaymentList' });
+
+/** Paying for events: /api/v1 routes for the signed-in person, and the pages providers send the payer back to. */
+export function registerPaymentRoutes(app: App, deps: PaymentRouteDeps) {
+  const { sessions, payments } = deps;
+  const signedIn = async (req: FastifyRequest) => void (await sessions.requireUser(req));
+
+  app.post(
+    '/api/v1/events/:id/payments',
+    {
+      preValidation: signedIn,
+      schema: {
+        tags: ['payments'],
+        summary: 'Pay for an event waiting for payment: creates the order at PayPal or Binance Pay and says what the payer does next',
+        params: IdParams,
+        body: StartPaymentBody,
+        response: { 201: Payment, ...errors },
+      },
+    },
+    async (req, reply) => {
+      const s = await sessions.requireUser(req);
+      const p = await payments.start(s.userId, req.params.id, req.body.provider);
+      return reply.status(201).send(await paymentDto(p));
+    },
+  );
+
+  app.get(
+    '/api/v1/events/:id/payments',
+    { preValidation: signedIn, schema: { tags: ['payments'], summary: 'The payments of one of your events, oldest first', params: IdParams, response: { 200: z.object({ payments: z.array(Payment) }), ...errors } } },
+    async (req) => {
+      const s = await sessions.requireUser(req);
+      return { payments: await Promise.all((await payments.ofEvent(s.userId, req.params.id)).map(paymentDto)) };
+    },
+  );
+
+  app.get(
+    '/api/v1/payments',
+    { preValidation: signedIn, schema: { tags: ['payments'], summary: 'Your payments, newest first, a page at a time', querystring: PaymentListQuery, response: { 200: PaymentList, ...errors } } },
+    async (req) => {
+      const s = await sessions.requireUser(req);
+      const page = await payments.list(s.userId, req.query);
+      return { payments: await Promise.all(page.payments.map(paymentDto)), nextCursor: page.nextCursor };
+    },
+  );
+
+  app.get(
+    '/api/v1/payments/:id',
+    { preValidation: signedIn, schema: { tags: ['payments'], summary: 'One of your payments, with its history', params: IdParams, response: { 200: PaymentWithHistory, ...errors } } },
+    async (req) => {
+      const s = await sessions.requireUser(req);
+      const p = await payments.get(s.userId, req.params.id);
+      const transitions = (await payments.transitions(p.id)).map((t) => ({ ...t, at: t.at.toISOString() }));
+      return { ...(await paymentDto(p)), transitions };
+    },
+  );
+
+  app.post(
+    '/api/v1/payments/:id/refund',
+    {
+      preValidation: signedIn,
+      schema: {
+        tags: ['payments'],
+        summary: 'Refund a payment in full; a confirmed event it paid for is cancelled and taken off Google Calendar',
+        description: 'Answers 202 with the payment `refunding`; it becomes `refunded` once the provider has returned the money. Repeating the request returns the same refund.',
+        params: IdParams,
+        response: { 202: Payment, ...errors },
+      },
+    },
+    async (req, reply) => {
+      const s = await sessions.requireUser(req);
+      return reply.status(202).send(await paymentDto(await payments.refund(s.userId, req.params.id)));
+    },
+  );
+
+  // The payer's browser comes back from the provider. The query only says which payment; what
+  // happened is read from the provider. Always back to our own event page (never a URL from the query).
+  const BackQuery = z.object({ payment: z.string().uuid().optional(), token: z.string().max(64).optional(), PayerID: z.string().max(64).optional() });
+  const back = (provider: ProviderId, cancelled: boolean) => async (req: FastifyRequest<{ Querystring: z.infer<typeof BackQuery> }>, reply: import('fastify').FastifyReply) => {
+    const session = await sessions.load(req).catch(() => null);
+    const eventId = await payments.returned(provider, { paymentId: req.query.payment, ref: req.query.token }, cancelled, session?.userId ?? null);
+    return reply.redirect(eventId ? `/app/events/${eventId}` : '/app', 303);
+  };
+  for (const provider of ['paypal', 'binance'] as const) {
+    for (const [path, cancelled] of [['return', false], ['cancel', true]] as const) {
+      app.get(`/payments/${provider}/${path}`, { schema: { hide: true, querystring: BackQuery } }, back(provider, cancelled));
+    }
+  }
+}
