@@ -336,6 +336,13 @@ describe('PayPal client: token, deadlines and errors', () => {
     const patient = provider(sandbox, 'CAPTURE', { timeoutMs: 60_000 });
     setTimeout(() => caller.abort(), 100);
     assert.equal((await rejection(patient.fetch(refs, { idempotencyKey: 'k', signal: caller.signal }))).kind, 'provider_unavailable');
+
+    // The token request is under the same deadline.
+    await addFault(sandbox, { provider: 'paypal', operation: 'oauth.token', fault: 'timeout' });
+    const fresh = provider(sandbox, 'CAPTURE', { timeoutMs: 500 });
+    const noToken = await rejection(fresh.fetch(refs, key(req.paymentId, 'fetch')));
+    assert.equal(noToken.kind, 'provider_unavailable');
+    assert.match(noToken.message, /access token/);
   });
 
   it('sends PayPal-Request-Id on money moves but not on void, and asks for the full representation', async () => {

@@ -145,9 +145,11 @@ export class PaypalProvider implements PaymentProvider {
       case 'voided':
         // Nothing is held. Orders v2 cannot be cancelled: an unpaid order lapses on its own.
         return snap;
-      case 'authorized':
       case 'pending':
-        if (snap.status === 'pending' && snap.captureRef !== null) break;
+        // A pending capture has taken the money, subject to PayPal settling it; a pending hold can be voided.
+        if (snap.captureRef !== null) break;
+      // falls through
+      case 'authorized':
         try {
           await this.#o.client.voidAuthorization(snap.authorizationRef!, call);
         } catch (err) {

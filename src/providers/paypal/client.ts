@@ -161,11 +161,12 @@ export class PaypalClient {
 
   async #accessToken(signal: AbortSignal, operation: string): Promise<string> {
     if (this.#token && this.#now() < this.#token.renewAt) return this.#token.value;
-    // Calls that need a token at the same time share one token request.
-    this.#tokenInflight ??= this.#fetchToken(signal, operation).finally(() => {
+    // Calls that need a token at the same time share one token request, under the client's own
+    // deadline: one caller giving up must not fail the others. Each still waits only its own.
+    this.#tokenInflight ??= this.#fetchToken(AbortSignal.timeout(this.#timeoutMs), operation).finally(() => {
       this.#tokenInflight = null;
     });
-    return this.#tokenInflight;
+    return untilAborted(this.#tokenInflight, signal, () => paypalUnavailable(`get an access token to ${operation}`, signal.reason, true));
   }
 
   async #fetchToken(signal: AbortSignal, operation: string): Promise<string> {
@@ -185,3 +186,12 @@ export class PaypalClient {
 }
 
 const enc = (id: string) => encodeURIComponent(id);
+
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal, error: () => Error): Promise<T> {
+  if (signal.aborted) return Promise.reject(error());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(error());
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
