@@ -146,12 +146,11 @@ export class PaypalProvider implements PaymentProvider {
         // Nothing is held. Orders v2 cannot be cancelled: an unpaid order lapses on its own.
         return snap;
       case 'pending':
-        // A pending capture has taken the money, subject to PayPal settling it; a pending hold can be voided.
-        if (snap.captureRef !== null) break;
-      // falls through
       case 'authorized':
+        // A pending capture has taken the money, subject to PayPal settling it; a hold (pending or not) can be voided.
+        if (snap.captureRef !== null || snap.authorizationRef === null) break;
         try {
-          await this.#o.client.voidAuthorization(snap.authorizationRef!, call);
+          await this.#o.client.voidAuthorization(snap.authorizationRef, call);
         } catch (err) {
           if (!alreadyDone(err)) throw err;
         }
