@@ -68,7 +68,7 @@ const base = z.object({
   PAYPAL_CLIENT_ID: z.string().min(1).optional(),
   PAYPAL_CLIENT_SECRET: z.string().min(1).optional(),
   PAYPAL_WEBHOOK_ID: z.string().min(1).optional(),
-  BINANCE_API_KEY: z.string().min(1).optional(),
+  BINANCE_API_KEY: z.string().regex(/^[A-Za-z0-9]{1,128}$/, 'must be the Binance Pay API key as the Merchant portal shows it: letters and digits only').optional(),
   BINANCE_SECRET_KEY: z.string().min(1).optional(),
   // Provider hosts: the real services in live mode, the sandbox in sandbox mode, overridable in both.
   GOOGLE_OAUTH_BASE_URL: url.optional(),
