@@ -79,6 +79,8 @@ describe('the web interface in a real browser', { skip: chromiumSkip() }, () => 
 
   it('pays with Binance Pay: QR code, amount in USDT, countdown, checkout, and the event confirmed', async () => {
     const page = await newPage();
+    // This computer's clock is ten minutes fast: the countdown still runs to the server's deadline.
+    await page.clock.setSystemTime(Date.now() + 10 * 60_000);
     const id = await createAndOpen(page, 'Binance booking');
     const eventUrl = page.url();
 
@@ -95,7 +97,7 @@ describe('the web interface in a real browser', { skip: chromiumSkip() }, () => 
     const [mm, ss] = countdown.split(':').map(Number);
     const shownMs = (mm! * 60 + ss!) * 1000;
     assert.ok(Math.abs(Date.parse(open.expiresAt) - Date.now() - shownMs) < 5_000, `countdown ${countdown} for an order expiring at ${open.expiresAt}`);
-    await page.screenshot({ path: `${SHOTS}/lc-binance-qr.png` });
+    await page.screenshot({ path: `${SHOTS}/lc-binance-qr.png`, fullPage: true });
 
     // The payer opens the checkout and pays there; the checkout sends the browser back, or the payer comes back.
     await page.getByRole('link', { name: 'Open Binance Pay checkout' }).click();
@@ -128,6 +130,20 @@ describe('the web interface in a real browser', { skip: chromiumSkip() }, () => 
     assert.equal(await page.locator('#state').getAttribute('data-state'), 'pending_payment');
     assert.ok(await page.getByRole('button', { name: 'Pay with PayPal' }).isEnabled());
     await page.screenshot({ path: `${SHOTS}/lc-paypal-declined.png` });
+  });
+
+  it('says so when the payer cancels at PayPal', async () => {
+    const page = await newPage();
+    const id = await createAndOpen(page, 'Not now');
+    await page.getByRole('button', { name: 'Pay with PayPal' }).click();
+    await page.waitForURL((u) => u.toString().startsWith(app.runtime.sandbox!.url));
+    await page.getByRole('button', { name: /^Cancel and return/ }).click();
+
+    await page.waitForURL(`${app.url}/app/events/${id}`);
+    await page.locator('#outcome[data-payment="cancelled"]').waitFor();
+    assert.match((await page.locator('#outcome').textContent()) ?? '', /The payment was cancelled; you can pay again/);
+    assert.equal(await page.locator('#state').getAttribute('data-state'), 'pending_payment');
+    assert.ok(await page.getByRole('button', { name: 'Pay with Binance Pay' }).isEnabled());
   });
 
   it('reports a refused payment once, next to the buttons, and lets the payer try again', async () => {

@@ -2,8 +2,8 @@
 // build step; every call sends the session's CSRF token.
 const root = document.getElementById('app');
 let me = null;
-// The server's clock minus this one's (from each answer's Date header, to the second): countdowns
-// to the server's deadlines must not depend on how this computer's clock is set.
+// The server's clock minus this one's (from each answer's Date header): countdowns to the server's
+// deadlines must not depend on how this computer's clock is set.
 let clockOffset = 0;
 const serverNow = () => Date.now() + clockOffset;
 
@@ -25,8 +25,13 @@ async function api(method, path, body) {
     headers: { accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}), ...(me ? { 'x-csrf-token': me.csrfToken } : {}) },
     body: body ? JSON.stringify(body) : undefined,
   });
+  // The header has whole seconds: half a second is added back, and a difference below the header's
+  // precision is taken as none.
   const date = Date.parse(res.headers.get('date') ?? '');
-  if (Number.isFinite(date)) clockOffset = date - Date.now();
+  if (Number.isFinite(date)) {
+    const skew = date + 500 - Date.now();
+    clockOffset = Math.abs(skew) > 1500 ? skew : 0;
+  }
   const data = res.status === 204 ? null : await res.json().catch(() => null);
   if (!res.ok) {
     const err = new Error(data?.detail ?? `HTTP ${res.status}`);
@@ -287,8 +292,9 @@ async function eventView() {
   const el = {
     title: h('div'),
     banner: h('div'),
-    state: h('p', { id: 'state' }),
-    outcome: h('div', { id: 'outcome' }),
+    // Changes come from the polling, not from the reader's action: said politely as they happen.
+    state: h('p', { id: 'state', 'aria-live': 'polite' }),
+    outcome: h('div', { id: 'outcome', 'aria-live': 'polite' }),
     google: h('div'),
     details: h('div'),
     pay: h('section', { id: 'pay' }),
@@ -372,7 +378,7 @@ async function eventView() {
       tickDown();
       countdownTimer = setInterval(tickDown, 1000);
       return h('div', { class: 'scan' },
-        h('h3', {}, 'Pay with Binance Pay'),
+        h('h3', {}, 'Your Binance Pay order'),
         svg ? h('figure', { class: 'qr' }, svg, h('figcaption', { class: 'small' }, 'Scan with the Binance app.')) : h('p', { class: 'small' }, 'The QR code cannot be shown here; use the checkout link.'),
         p.charge ? h('p', { id: 'charge' }, 'Amount: ', h('strong', {}, `${trimDecimal(p.charge.value)} ${p.charge.currency}`),
           p.rate ? ` at ${trimDecimal(p.rate, 0)} ${p.charge.currency} per ${p.amount.currency}` : '') : '',
