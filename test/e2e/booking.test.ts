@@ -116,6 +116,30 @@ describe('the web interface in a real browser', { skip: chromiumSkip() }, () => 
     await page.screenshot({ path: `${SHOTS}/lc-binance-confirmed.png` });
   });
 
+  it('draws the QR code from drawing elements only, whatever the SVG text carries', async () => {
+    const page = await newPage();
+    const id = await createAndOpen(page, 'Hostile QR');
+    // The answers are doctored on their way to the page: a script, an event handler, an external
+    // image and embedded HTML inside the QR code's SVG.
+    const doctor = (svg: string) =>
+      svg
+        .replace('<svg ', '<svg onload="window.__lcInjected = 1" ')
+        .replace('</svg>', '<script>window.__lcInjected = 2</script><image href="http://127.0.0.1:9/x.png"/><foreignObject><p xmlns="http://www.w3.org/1999/xhtml" id="injected">html</p></foreignObject></svg>');
+    await page.route(`${app.url}/api/v1/events/${id}/payments`, async (route) => {
+      const res = await route.fetch();
+      const body = await res.json();
+      for (const p of body.payments ?? [body]) if (p.nextAction?.qrSvg) p.nextAction.qrSvg = doctor(p.nextAction.qrSvg);
+      await route.fulfill({ response: res, json: body });
+    });
+    await page.getByRole('button', { name: 'Pay with Binance Pay' }).click();
+    const qr = page.locator('#checkout figure svg');
+    await qr.waitFor();
+    assert.ok((await qr.locator('path').count()) > 0, 'the QR code is drawn');
+    const html = await qr.evaluate((el) => el.outerHTML);
+    assert.doesNotMatch(html, /script|onload|image|foreignObject|injected/i, html.slice(0, 300));
+    assert.equal(await page.evaluate(() => (window as { __lcInjected?: number }).__lcInjected), undefined);
+  });
+
   it('says so when PayPal declines the payment, and lets the payer try again', async () => {
     const page = await newPage();
     const id = await createAndOpen(page, 'Declined card');
