@@ -38,7 +38,7 @@ export function registerWebRoutes(app: App, opts: { mode: 'sandbox' | 'live'; sa
         'Book events on your Google Calendar',
         `<h1>Book an event. It lands on your Google Calendar once paid.</h1>
 <p>Sign in with Google and create an event: times in any time zone, repeats, attendees, and a check against your busy times. Each event has a small fee (1 USD by default), and LeadsCalendar adds it to your calendar only once it is paid.</p>
-<p class="note">Coming soon: paying with PayPal or Binance Pay. Until then, the events you create wait for payment.</p>
+<p>Pay the fee with PayPal, or its equivalent in USDT with Binance Pay. An event left unpaid expires (after 30 minutes by default), and if a paid event cannot be added to your calendar, your money is returned.</p>
 ${sandboxNote}
 <p>${signedIn ? '<a class="button" href="/app">Your events</a>' : '<a class="button" href="/auth/google/start">Sign in with Google</a>'}</p>
 <p class="small"><a href="/api/docs">API reference</a> · <a href="/openapi.json">OpenAPI document</a></p>`,

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { TestApp } from './app.ts';
 
 /** Debian's chromium, never a downloaded one; .ci/run installs it. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -29,4 +30,28 @@ export async function launch(): Promise<{ context: BrowserContext; close(): Prom
       await rm(profile, { recursive: true, force: true });
     },
   };
+}
+
+/** Signs the browser in through the app's "Sign in with Google" link and the sandbox's consent page. */
+export async function signIn(page: Page, app: TestApp, email: string): Promise<void> {
+  await page.goto(app.url);
+  await page.getByRole('link', { name: 'Sign in with Google' }).click();
+  await page.waitForURL((u) => u.toString().startsWith(app.runtime.sandbox!.url));
+  await page.locator('input[type=email]').fill(email);
+  await page.getByRole('button', { name: /allow/i }).click();
+  await page.waitForURL(`${app.url}/app`);
+  await page.locator('#google-status').getByText('Google Calendar connected').waitFor();
+}
+
+/** Creates an event through the form of /app (the browser is signed in) and opens its page; returns the event's id. */
+export async function createAndOpenEvent(page: Page, appUrl: string, title: string): Promise<string> {
+  await page.goto(`${appUrl}/app`);
+  await page.fill('#title', title);
+  await page.fill('#start', '2031-06-02T10:00');
+  await page.fill('#end', '2031-06-02T11:00');
+  await page.fill('#timeZone', 'Europe/London');
+  await page.getByRole('button', { name: 'Create event' }).click();
+  await page.getByRole('link', { name: 'Open the event' }).click();
+  await page.locator('#state[data-state="pending_payment"]').waitFor();
+  return page.url().split('/').pop()!;
 }

@@ -2,6 +2,10 @@
 // build step; every call sends the session's CSRF token.
 const root = document.getElementById('app');
 let me = null;
+// The server's clock minus this one's (from each answer's Date header): countdowns to the server's
+// deadlines must not depend on how this computer's clock is set.
+let clockOffset = 0;
+const serverNow = () => Date.now() + clockOffset;
 
 const h = (tag, attrs = {}, ...children) => {
   const el = document.createElement(tag);
@@ -21,6 +25,13 @@ async function api(method, path, body) {
     headers: { accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}), ...(me ? { 'x-csrf-token': me.csrfToken } : {}) },
     body: body ? JSON.stringify(body) : undefined,
   });
+  // The header has whole seconds: half a second is added back, and a difference below the header's
+  // precision is taken as none.
+  const date = Date.parse(res.headers.get('date') ?? '');
+  if (Number.isFinite(date)) {
+    const skew = date + 500 - Date.now();
+    clockOffset = Math.abs(skew) > 1500 ? skew : 0;
+  }
   const data = res.status === 204 ? null : await res.json().catch(() => null);
   if (!res.ok) {
     const err = new Error(data?.detail ?? `HTTP ${res.status}`);
@@ -175,30 +186,309 @@ async function home() {
   await loadList();
 }
 
+// ── The event page: its state, paying for it, and the outcome ─────────────────────────────────
+
+const FINAL_EVENT_STATES = ['confirmed', 'failed', 'expired', 'cancelled'];
+const OPEN_PAYMENT = ['created', 'approved', 'pending'];
+const PROVIDER_NAME = { paypal: 'PayPal', binance: 'Binance Pay' };
+const POLL_MS = 2000;
+
+/** Decimal text without the trailing zeros past `min` places: "1.00000000" → "1.00", and "1.00000000" with min 0 → "1". */
+function trimDecimal(text, min = 2) {
+  const [whole, frac = ''] = String(text).split('.');
+  const kept = frac.replace(/0+$/, '').padEnd(min, '0');
+  return kept ? `${whole}.${kept}` : whole;
+}
+
+/** Time left as mm:ss (minutes keep counting past 59: a countdown, not a clock). */
+function mmss(ms) {
+  const s = Math.max(0, Math.ceil(ms / 1000));
+  return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+}
+
+// The QR code arrives as SVG text drawn by our own server. It is still parsed as an image and
+// rebuilt from a short list of drawing elements and attributes: nothing from the string can run or
+// load anything, whatever it holds.
+const SVG_NS = 'http://www.w3.org/2000/svg';
+const SVG_ELEMENTS = new Set(['svg', 'g', 'path', 'rect']);
+const SVG_ATTRIBUTES = new Set(['viewBox', 'width', 'height', 'shape-rendering', 'fill', 'stroke', 'stroke-width', 'd', 'x', 'y', 'transform']);
+function safeSvg(text) {
+  const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+  const source = doc.documentElement;
+  if (source.namespaceURI !== SVG_NS || source.localName !== 'svg' || doc.getElementsByTagName('parsererror').length) return null;
+  const copy = (node) => {
+    if (node.namespaceURI !== SVG_NS || !SVG_ELEMENTS.has(node.localName)) return null;
+    const el = document.createElementNS(SVG_NS, node.localName);
+    for (const a of node.attributes) if (!a.namespaceURI && SVG_ATTRIBUTES.has(a.name)) el.setAttribute(a.name, a.value);
+    for (const child of node.children) {
+      const c = copy(child);
+      if (c) el.append(c);
+    }
+    return el;
+  };
+  return copy(source);
+}
+
+/** The words for how things stand, once no payment is waiting for the payer. Null: nothing to say. */
+function outcome(e, p, payable) {
+  const who = p ? PROVIDER_NAME[p.provider] : null;
+  const paidWith = who ? ` with ${who}` : '';
+  const moneyBack = {
+    voiding: 'The PayPal hold is being released.',
+    voided: 'The PayPal hold was released: no money was taken.',
+    refunding: 'Your payment is being refunded.',
+    refunded: 'Your payment was refunded.',
+    reversed: 'The payment was taken back by the provider or your bank.',
+  }[p?.status] ?? null;
+  const joined = (...parts) => parts.filter(Boolean).join(' ');
+  switch (e.state) {
+    case 'paid':
+      return {
+        tone: 'ok',
+        text: p?.status === 'authorized'
+          ? `PayPal holds ${p.amount.value} ${p.amount.currency} for this event. LeadsCalendar is adding it to your Google Calendar and takes the money once it is there.`
+          : `Paid${paidWith}. LeadsCalendar is adding the event to your Google Calendar.`,
+      };
+    case 'confirmed':
+      return { tone: 'ok', text: `Paid${paidWith} and added to your Google Calendar.` };
+    case 'failed':
+      return { tone: 'bad', text: joined('The event could not be added to your Google Calendar.', moneyBack) };
+    case 'expired':
+      return { tone: 'bad', text: joined('The event was not paid in time, so it was not booked. Create it again to book it.', moneyBack) };
+    case 'cancelled':
+      return { tone: 'bad', text: joined('The event is cancelled.', moneyBack) };
+  }
+  // Waiting for payment: what became of the last try. An order that could not be created (`error`)
+  // was reported where the payer asked for it, once.
+  if (!p || OPEN_PAYMENT.includes(p.status) || p.status === 'error') return null;
+  const text = {
+    declined: 'The payment was declined; you can try again.',
+    cancelled: 'The payment was cancelled; you can pay again.',
+    expired: payable ? `The ${who} order expired before it was paid; you can start again.` : `The ${who} order expired before it was paid.`,
+    review: 'The payment needs a manual check, so the event is not booked.',
+    authorized: 'Payment received. LeadsCalendar is adding the event to your Google Calendar.',
+    captured: 'Payment received. LeadsCalendar is adding the event to your Google Calendar.',
+  }[p.status] ?? moneyBack;
+  return text ? { tone: ['authorized', 'captured'].includes(p.status) ? 'ok' : 'bad', text } : null;
+}
+
 async function eventView() {
   const id = location.pathname.split('/').pop();
-  const render = async () => {
-    const e = await api('GET', `/api/v1/events/${id}`);
-    root.replaceChildren(
-      h('h1', {}, e.title),
-      connectionBanner(),
-      h('p', { id: 'state', 'data-state': e.state }, h('strong', {}, STATE_LABEL[e.state] ?? e.state)),
-      e.failureReason ? h('p', { class: 'error' }, e.failureReason) : '',
-      e.google.htmlLink ? h('p', {}, h('a', { href: e.google.htmlLink, id: 'google-link' }, 'Open in Google Calendar')) : '',
+  let event = null;
+  let payments = [];
+  // A poll answered after the page itself learnt something newer (the order it just created) is old news: dropped.
+  let seen = 0;
+  /** Ids of payments whose countdown reached zero here, before the server says so. */
+  const runOut = new Set();
+
+  // Each part of the page is rebuilt only when what it shows changes: the polling below must not
+  // reset a button being pressed, an error being read or the QR code being scanned.
+  const parts = new Map();
+  const patch = (el, sig, build) => {
+    if (parts.get(el) === sig) return;
+    parts.set(el, sig);
+    el.replaceChildren(...[build()].flat().filter((c) => c !== null && c !== undefined && c !== ''));
+  };
+  const el = {
+    title: h('div'),
+    banner: h('div'),
+    // Changes come from the polling, not from the reader's action: said politely as they happen.
+    state: h('p', { id: 'state', 'aria-live': 'polite' }),
+    outcome: h('div', { id: 'outcome', 'aria-live': 'polite' }),
+    google: h('div'),
+    details: h('div'),
+    pay: h('section', { id: 'pay' }),
+    actions: h('section', { id: 'event-actions' }),
+    refresh: h('div', { id: 'refresh-status' }),
+    history: h('section'),
+  };
+  root.replaceChildren(...Object.values(el), h('p', {}, h('a', { href: '/app' }, '← All events')));
+  patch(el.banner, 'once', () => connectionBanner());
+
+  const latest = () => payments.at(-1) ?? null;
+  // The server refuses payments after the event's deadline: past it, nothing offers to pay.
+  const payable = () => event?.state === 'pending_payment' && Date.parse(event.pendingUntil) > serverNow();
+  const open = () => {
+    const p = latest();
+    return p && OPEN_PAYMENT.includes(p.status) ? p : null;
+  };
+
+  // ── Paying ──
+  const payError = h('div');
+  const payButtons = {
+    paypal: h('button', { type: 'button', id: 'pay-paypal', onclick: () => pay('paypal') }, 'Pay with PayPal'),
+    binance: h('button', { type: 'button', id: 'pay-binance', onclick: () => pay('binance') }, 'Pay with Binance Pay'),
+  };
+  const checkout = h('div', { id: 'checkout' });
+  let countdownTimer = null;
+  const pay = async (provider) => {
+    const buttons = Object.values(payButtons);
+    for (const b of buttons) b.disabled = true;
+    payError.replaceChildren(h('p', { class: 'small', role: 'status' }, provider === 'paypal' ? 'Opening PayPal…' : 'Creating the Binance Pay order…'));
+    try {
+      const p = await api('POST', `/api/v1/events/${id}/payments`, { provider });
+      if (provider === 'paypal') {
+        if (p.nextAction?.type !== 'redirect') throw new Error('PayPal did not give an approval page; try again.');
+        // The buttons stay disabled: the browser is on its way to PayPal.
+        location.assign(p.nextAction.url);
+        return;
+      }
+      payments = [...payments.filter((x) => x.id !== p.id), p];
+      seen++;
+      payError.replaceChildren();
+      render();
+      for (const b of buttons) b.disabled = false;
+    } catch (err) {
+      payError.replaceChildren(errorBox(err));
+      for (const b of buttons) b.disabled = false;
+    }
+  };
+
+  const checkoutPanel = (p) => {
+    clearInterval(countdownTimer);
+    if (!p) return [];
+    const who = PROVIDER_NAME[p.provider];
+    if (p.status === 'pending') return h('p', { class: 'note' }, `${who} is processing the payment. This page updates when it is done.`);
+    if (p.status === 'approved') return h('p', { class: 'note' }, 'You approved the payment at PayPal. LeadsCalendar is completing it.');
+    if (runOut.has(p.id) || Date.parse(p.expiresAt) <= serverNow()) {
+      // Starting again is offered only while the event itself can still be paid.
+      return h('div', { class: 'note', 'data-expired': '' },
+        h('p', {}, `This ${who} order expired before it was paid.`),
+        payable() ? h('p', {}, h('button', { type: 'button', class: 'secondary', onclick: () => pay(p.provider) }, 'Start again')) : '');
+    }
+    if (p.nextAction?.type === 'redirect') {
+      return h('p', { class: 'note' }, 'Your PayPal payment is not finished. ', h('a', { href: p.nextAction.url }, 'Continue at PayPal'));
+    }
+    if (p.nextAction?.type === 'scan') {
+      const svg = safeSvg(p.nextAction.qrSvg);
+      if (svg) {
+        svg.setAttribute('role', 'img');
+        svg.setAttribute('aria-label', 'QR code of the Binance Pay order');
+      }
+      const countdown = h('strong', { id: 'countdown' });
+      const tickDown = () => {
+        const left = Date.parse(p.expiresAt) - serverNow();
+        countdown.textContent = mmss(left);
+        if (left <= 0) {
+          clearInterval(countdownTimer);
+          runOut.add(p.id);
+          setTimeout(render);
+        }
+      };
+      tickDown();
+      countdownTimer = setInterval(tickDown, 1000);
+      return h('div', { class: 'scan' },
+        h('h3', {}, 'Your Binance Pay order'),
+        svg ? h('figure', { class: 'qr' }, svg, h('figcaption', { class: 'small' }, 'Scan with the Binance app.')) : h('p', { class: 'small' }, 'The QR code cannot be shown here; use the checkout link.'),
+        p.charge ? h('p', { id: 'charge' }, 'Amount: ', h('strong', {}, `${trimDecimal(p.charge.value)} ${p.charge.currency}`),
+          p.rate ? ` at ${trimDecimal(p.rate, 0)} ${p.charge.currency} per ${p.amount.currency}` : '') : '',
+        h('p', {}, h('a', { class: 'button', id: 'binance-checkout', href: p.nextAction.checkoutUrl }, 'Open Binance Pay checkout')),
+        h('p', { class: 'small' }, 'The order expires in ', countdown, '.'));
+    }
+    return h('p', { class: 'small' }, `Preparing the order at ${who}…`);
+  };
+
+  // ── Cancelling ──
+  const cancelArea = h('div');
+  const cancelError = h('div');
+  const askCancel = () => {
+    cancelError.replaceChildren();
+    cancelArea.replaceChildren(
+      h('p', {}, 'Cancel this event? It will not be booked, and a payment still open is closed.'),
+      h('p', {},
+        h('button', { type: 'button', id: 'cancel-confirm', onclick: doCancel }, 'Yes, cancel the event'), ' ',
+        h('button', { type: 'button', class: 'secondary', onclick: showCancel }, 'Keep the event')));
+  };
+  const showCancel = () => cancelArea.replaceChildren(h('p', {}, h('button', { type: 'button', class: 'secondary', id: 'cancel-event', onclick: askCancel }, 'Cancel event')));
+  const doCancel = async (e) => {
+    e.target.disabled = true;
+    cancelError.replaceChildren();
+    try {
+      await api('POST', `/api/v1/events/${id}/cancel`);
+    } catch (err) {
+      cancelError.replaceChildren(errorBox(err));
+      e.target.disabled = false;
+      return;
+    }
+    // Cancelled; the page shows it with the next refresh (a failed one is retried by the polling).
+    await refresh().catch(() => {});
+  };
+  showCancel();
+
+  // ── Rendering ──
+  function render() {
+    const e = event;
+    const p = latest();
+    const waiting = e.state === 'pending_payment';
+    const canPay = payable();
+    patch(el.title, e.title, () => h('h1', {}, e.title));
+    el.state.dataset.state = e.state;
+    patch(el.state, e.state, () => h('strong', {}, STATE_LABEL[e.state] ?? e.state));
+    const said = outcome(e, p, canPay);
+    const reasons = said ? [...new Set([p && !OPEN_PAYMENT.includes(p.status) ? p.reason : null, e.failureReason].filter(Boolean))] : [];
+    el.outcome.dataset.payment = p?.status ?? '';
+    patch(el.outcome, JSON.stringify([said, reasons]), () => said
+      ? h('div', { class: said.tone === 'ok' ? 'outcome ok' : 'error' }, h('p', {}, said.text), reasons.map((r) => h('p', { class: 'small reason' }, `Details: ${r}`)))
+      : []);
+    patch(el.google, e.google.htmlLink ?? '', () => e.google.htmlLink ? h('p', {}, h('a', { href: e.google.htmlLink, id: 'google-link' }, 'Open in Google Calendar')) : '');
+    patch(el.details, JSON.stringify([e.start, e.end, e.timeZone, e.recurrence, e.price]), () => [
       h('p', {}, e.allDay ? `${e.start} → ${e.end} (all day)` : `${e.start.replace('T', ' ')} → ${e.end.replace('T', ' ')}`, ` · ${e.timeZone}`),
       e.recurrence.length ? h('p', { class: 'small' }, e.recurrence.join(' · ')) : '',
-      h('p', {}, `Price: ${e.price.amount} ${e.price.currency}`),
+      h('p', { id: 'price' }, `Price: ${e.price.amount} ${e.price.currency}`),
+    ]);
+    const o = waiting ? open() : null;
+    patch(el.pay, `${waiting}|${canPay}`, () => !waiting ? [] : canPay ? [
+      h('h2', {}, 'Payment'),
+      h('p', {}, `Pay ${e.price.amount} ${e.price.currency} with PayPal, or its equivalent in USDT with Binance Pay, by ${new Date(e.pendingUntil).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })}.`),
+      h('p', { class: 'pay-buttons' }, payButtons.paypal, ' ', payButtons.binance),
+      payError,
+      checkout,
+    ] : [
+      h('h2', {}, 'Payment'),
+      checkout,
+      h('p', { class: 'note', id: 'too-late' }, 'The time to pay for this event is over, so it will not be booked. ', h('a', { href: '/app' }, 'Create it again'), ' to book it.'),
+    ]);
+    if (!waiting) clearInterval(countdownTimer);
+    const expiredHere = o && (runOut.has(o.id) || Date.parse(o.expiresAt) <= serverNow());
+    patch(checkout, o ? `${o.id}|${o.status}|${o.nextAction?.type ?? ''}|${expiredHere}|${canPay}` : '', () => checkoutPanel(o));
+    patch(el.actions, waiting ? 'cancel' : '', () => waiting ? [cancelArea, cancelError] : []);
+    patch(el.history, String(e.transitions.length), () => [
       h('h2', {}, 'History'),
       h('ol', { class: 'small' }, e.transitions.map((t) => h('li', {}, `${new Date(t.at).toLocaleString()}: ${t.to} — ${t.reason}`))),
-      h('p', {}, h('a', { href: '/app' }, '← All events')),
-    );
-    return e.state;
-  };
-  // Live status: poll while something is still to happen.
+    ]);
+  }
+
+  async function refresh() {
+    const asked = ++seen;
+    const [e, list] = await Promise.all([api('GET', `/api/v1/events/${id}`), api('GET', `/api/v1/events/${id}/payments`)]);
+    if (asked !== seen) return;
+    event = e;
+    payments = list.payments;
+    render();
+  }
+
+  // Live status: poll while something can still happen, and not while the page is out of sight.
+  let timer = null;
+  let busy = false;
   const tick = async () => {
-    const state = await render();
-    if (state === 'pending_payment' || state === 'paid') setTimeout(tick, 1500);
+    clearTimeout(timer);
+    timer = null;
+    if (busy) return;
+    busy = true;
+    try {
+      await refresh();
+      patch(el.refresh, '', () => []);
+    } catch (err) {
+      if (!event) throw err;
+      patch(el.refresh, err.message, () => h('p', { class: 'small' }, `Could not refresh this page (${err.message}); trying again.`));
+    } finally {
+      busy = false;
+    }
+    if (!FINAL_EVENT_STATES.includes(event.state) && !document.hidden) timer = setTimeout(tick, POLL_MS);
   };
+  document.addEventListener('visibilitychange', () => {
+    if (!document.hidden && !timer && !busy && event && !FINAL_EVENT_STATES.includes(event.state)) tick();
+  });
   await tick();
 }
 
