@@ -9,7 +9,7 @@ import type { PaypalWebhooks } from './webhooks.ts';
 
 /**
  * /__sandbox/paypal/…: drive the test buyer without HTML (approve with a funding source, cancel),
- * settle a pending capture, expire access tokens, list orders, read the webhook certificate.
+ * settle a pending capture, reverse a completed one (a chargeback), expire access tokens, list orders, read the webhook certificate.
  */
 
 const Approve = z.object({ funding: z.enum(FUNDING_CHOICES).default('ok') }).strict();
@@ -47,6 +47,16 @@ export function registerPaypalControlRoutes(app: FastifyInstance, deps: { state:
     if (!c) return reply.status(404).send(notFound('capture', req.params.id));
     if (c.status !== 'PENDING') return reply.status(409).send({ error: 'conflict', message: `capture ${c.id} is ${c.status}, not PENDING` });
     return { capture: render.capture(ledger.resolvePendingCapture(c.id, parsed.data.outcome), true) };
+  });
+
+  app.post<{ Params: { id: string } }>('/__sandbox/paypal/captures/:id/reverse', async (req, reply) => {
+    const c = state.captures.get(req.params.id);
+    if (!c) return reply.status(404).send(notFound('capture', req.params.id));
+    if (c.status !== 'COMPLETED' && c.status !== 'PARTIALLY_REFUNDED') {
+      return reply.status(409).send({ error: 'conflict', message: `capture ${c.id} is ${c.status}; only a COMPLETED or PARTIALLY_REFUNDED capture can be reversed` });
+    }
+    const { capture, refund } = ledger.reverseCapture(c.id);
+    return { capture: render.capture(capture, true), refund: render.refund(refund) };
   });
 
   app.post('/__sandbox/paypal/tokens/expire', async () => {

@@ -272,6 +272,40 @@ export class PaypalLedger {
     return r;
   }
 
+  /**
+   * PayPal takes a completed capture back (a chargeback the payer won). As PayPal shows it: the
+   * capture ends REFUNDED with the chargeback as its status reason (the capture status enum has no
+   * REVERSED), a refund "Payment reversed" for what was left holds the money that went back, and
+   * PAYMENT.CAPTURE.REVERSED carries that refund (resource_type refund, like PayPal's signed
+   * REVERSED delivery: no custom_id, the capture only through its `up` link).
+   */
+  reverseCapture(captureId: string): { capture: CaptureRecord; refund: RefundRecord } {
+    const c = this.capture(captureId);
+    if (c.status !== 'COMPLETED' && c.status !== 'PARTIALLY_REFUNDED') throw new Error(`capture ${c.id} is ${c.status}; only a COMPLETED or PARTIALLY_REFUNDED capture can be reversed`);
+    const now = this.ctx.now();
+    const minor = c.minor - c.refundedMinor;
+    c.refundedMinor = c.minor;
+    c.status = 'REFUNDED';
+    c.reason = 'CHARGEBACK';
+    c.updateTime = now;
+    const r: RefundRecord = {
+      id: newPaypalId(),
+      captureId: c.id,
+      orderId: c.orderId,
+      status: 'COMPLETED',
+      amount: fromMinor(minor, c.amount.currency_code),
+      minor,
+      totalRefundedMinor: c.refundedMinor,
+      note_to_payer: 'Payment reversed',
+      createTime: now,
+      updateTime: now,
+    };
+    this.state.refunds.set(r.id, r);
+    c.refundIds.push(r.id);
+    this.hooks.emit('PAYMENT.CAPTURE.REVERSED', 'refund', this.render.refund(r), `A ${summaryAmount(r.amount)} capture payment was reversed`);
+    return { capture: c, refund: r };
+  }
+
   /** Settles a PENDING capture (the review ends): COMPLETED, or DECLINED with a DENIED webhook. */
   resolvePendingCapture(captureId: string, outcome: 'complete' | 'deny'): CaptureRecord {
     const c = this.capture(captureId);

@@ -20,6 +20,7 @@ export const PAYPAL_EVENT_TYPES = [
   'PAYMENT.CAPTURE.PENDING',
   'PAYMENT.CAPTURE.DENIED',
   'PAYMENT.CAPTURE.REFUNDED',
+  'PAYMENT.CAPTURE.REVERSED',
 ] as const;
 export type PaypalEventType = (typeof PAYPAL_EVENT_TYPES)[number];
 

@@ -4,6 +4,8 @@ import * as events from '../db/repos/events.ts';
 import type { EventRecord } from '../db/repos/events.ts';
 import * as repo from '../db/repos/payments.ts';
 import type { PaymentRecord } from '../db/repos/payments.ts';
+
+export type { PaymentRecord } from '../db/repos/payments.ts';
 import { assertTransition } from '../domain/event-state.ts';
 import { formatMinor } from '../domain/money.ts';
 import { mismatches } from '../domain/payment-integrity.ts';

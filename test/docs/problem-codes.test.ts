@@ -195,6 +195,29 @@ const PRODUCERS: Record<ProblemCode, (ctx: Ctx) => Promise<Seen>> = {
       await fetch(`${ctx.app.runtime.sandbox!.url}/__sandbox/faults`, { method: 'DELETE' });
     }
   },
+  event_not_payable: async (ctx) => {
+    const created = await apiPost(ctx.app, ctx.browser, '/api/v1/events', event);
+    assert.equal((await apiPost(ctx.app, ctx.browser, `/api/v1/events/${created.body.event.id}/cancel`, {})).status, 200);
+    return apiPost(ctx.app, ctx.browser, `/api/v1/events/${created.body.event.id}/payments`, { provider: 'paypal' });
+  },
+  payment_not_refundable: async (ctx) => {
+    const created = await apiPost(ctx.app, ctx.browser, '/api/v1/events', event);
+    const payment = await apiPost(ctx.app, ctx.browser, `/api/v1/events/${created.body.event.id}/payments`, { provider: 'paypal' });
+    assert.equal(payment.status, 201, JSON.stringify(payment.body));
+    return apiPost(ctx.app, ctx.browser, `/api/v1/payments/${payment.body.id}/refund`, {});
+  },
+  payment_provider_unavailable: async (ctx) => {
+    const created = await apiPost(ctx.app, ctx.browser, '/api/v1/events', event);
+    await addFault(ctx.app.runtime.sandbox!, { provider: 'paypal', operation: 'orders.create', fault: 'http_error', status: 503, count: 1 });
+    return apiPost(ctx.app, ctx.browser, `/api/v1/events/${created.body.event.id}/payments`, { provider: 'paypal' });
+  },
+  payment_provider_refused: async (ctx) => {
+    const created = await apiPost(ctx.app, ctx.browser, '/api/v1/events', event);
+    await addFault(ctx.app.runtime.sandbox!, { provider: 'paypal', operation: 'orders.create', fault: 'http_error', status: 403, count: 1 });
+    return apiPost(ctx.app, ctx.browser, `/api/v1/events/${created.body.event.id}/payments`, { provider: 'paypal' });
+  },
+  signature_invalid: (ctx) =>
+    send(ctx, '/webhooks/paypal', { method: 'POST', headers: { ...json, 'paypal-transmission-id': 'x', 'paypal-transmission-sig': 'AAAA' }, body: '{"id":"WH-1"}' }),
   internal: async (ctx) => {
     // A constraint only this title breaks: the insert fails inside the database.
     await ctx.app.runtime.db.query(`alter table events add constraint lc_codes_boom check (title <> 'Boom')`);

@@ -54,13 +54,15 @@ describe('a crash in the middle of work (kill -9)', () => {
 
       // Google is slow: the insert will be in flight when the process dies.
       await addFault(sandbox, { provider: 'google', operation: 'calendar.events.insert', fault: 'latency', ms: 2000 });
-      // What a verified payment does, from outside the process: state change and job, one transaction.
-      await boss.start();
-      await db.db.transaction(async (tx) => {
-        await tx.query(`update events set state = 'paid' where id = $1`, [eventId]);
-        await tx.query(`insert into event_transitions (event_id, from_state, to_state, reason) values ($1, 'pending_payment', 'paid', 'test')`, [eventId]);
-        await boss.send(QUEUES.insert, { eventId }, { db: { executeSql: async (text, values) => ({ rows: await tx.query(text, values) }) } });
+      // The payer pays with Binance Pay: the verified payment makes the event paid and queues the insert.
+      const payment = await b.json(`${base}/api/v1/events/${eventId}/payments`, {
+        method: 'POST',
+        headers: { 'x-csrf-token': me.csrfToken },
+        body: JSON.stringify({ provider: 'binance' }),
       });
+      assert.equal(payment.status, 201, JSON.stringify(payment.body));
+      const paid = await fetch(`${sandbox.url}/__sandbox/binance/orders/${payment.body.providerReference.orderId}/pay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      assert.equal(paid.status, 200);
       await waitFor('the insert to be under way', () => sandbox.ctx.faults.fired.some((f) => f.operation === 'calendar.events.insert'));
       app.child.kill('SIGKILL');
       assert.equal(await app.exited, null);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { isUniqueViolation } from '../../src/db/database.ts';
@@ -46,18 +47,24 @@ for (const kind of await dbKinds()) {
          returning id`,
         [user!.id],
       );
-      const pay = (state: string, provider: string) =>
-        t.db.query(`insert into payments (event_id, provider, state, amount_minor, currency) values ($1, $2, $3, 100, 'USD')`, [
-          event!.id,
-          provider,
-          state,
-        ]);
+      const pay = (state: string, provider: string) => {
+        const id = randomUUID();
+        return t.db.query(
+          `insert into payments (id, event_id, user_id, provider, state, price_minor, price_currency, merchant_ref, expires_at)
+           values ($1::uuid, $2, $3, $4, $5, 100, 'USD', $1::text, now())`,
+          [id, event!.id, user!.id, provider, state],
+        );
+      };
       await pay('declined', 'paypal');
       await pay('captured', 'paypal');
       await pay('expired', 'binance');
-      await assert.rejects(pay('paid', 'binance'), (err) => isUniqueViolation(err, 'payments_one_success_per_event'));
-      const rows = await t.db.query<{ amount_minor: bigint }>('select amount_minor from payments where event_id = $1', [event!.id]);
-      assert.equal(typeof rows[0]!.amount_minor, 'bigint', 'int8 comes back as bigint from both drivers');
+      // A payment being returned no longer holds the event's money; a second holder is refused.
+      await pay('refunding', 'binance');
+      await assert.rejects(pay('authorized', 'binance'), (err) => isUniqueViolation(err, 'payments_one_success_per_event'));
+      await assert.rejects(pay('captured', 'binance'), (err) => isUniqueViolation(err, 'payments_one_success_per_event'));
+      await assert.rejects(pay('paid', 'binance'), /payments_state_check|check constraint/, 'paid is not a payment state: captured is');
+      const rows = await t.db.query<{ price_minor: bigint }>('select price_minor from payments where event_id = $1', [event!.id]);
+      assert.equal(typeof rows[0]!.price_minor, 'bigint', 'int8 comes back as bigint from both drivers');
     });
   });
 }

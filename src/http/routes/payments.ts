@@ -1,8 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import QRCode from 'qrcode';
 import { z } from 'zod';
-import { PAYMENT_PAGE, type Payments } from '../../app/payments.ts';
-import type { PaymentRecord } from '../../db/repos/payments.ts';
+import { PAYMENT_PAGE, type PaymentRecord, type Payments } from '../../app/payments.ts';
 import { formatMinor } from '../../domain/money.ts';
 import { isOpen } from '../../domain/payment-state.ts';
 import type { ProviderId } from '../../ports/payments.ts';
