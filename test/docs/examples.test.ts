@@ -6,6 +6,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { DateTime } from 'luxon';
 import { SANDBOX_CREDENTIALS } from '../../sandbox/credentials.ts';
+import { googleEventId } from '../../src/domain/google-event-id.ts';
 import { signRequest } from '../../src/providers/binance/signature.ts';
 import { binanceOrderBody } from '../support/binance.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
@@ -129,6 +130,65 @@ describe('documentation examples', () => {
       assert.match(stdout, /^free\/busy: 0 conflict\(s\) in 1 occurrence\(s\) checked$/m);
     });
 
+    it('pay-with-paypal.mjs approves at PayPal, follows the return URL and ends confirmed', async () => {
+      const { stdout } = await example('pay-with-paypal.mjs');
+      const event = /^event ([0-9a-f-]{36}) is pending_payment, price 1\.00 USD$/m.exec(stdout)?.[1];
+      assert.ok(event, stdout);
+      const started = /^payment ([0-9a-f-]{36}) is created \(intent AUTHORIZE\), PayPal order (\w+)$/m.exec(stdout);
+      assert.ok(started, stdout);
+      const [, paymentId, orderId] = started;
+      assert.match(stdout, new RegExp(`^next: redirect to ${sandboxUrl.replace(/[.]/g, '\\.')}/checkoutnow\\?token=${orderId}$`, 'm'));
+      assert.match(stdout, new RegExp(`^back from PayPal: HTTP 303 to /app/events/${event}$`, 'm'));
+      assert.match(stdout, new RegExp(`^event ${event} is confirmed: pending_payment → paid → confirmed$`, 'm'));
+      assert.match(stdout, new RegExp(`^payment ${paymentId} is captured: 1\\.00 USD, authorization \\w+, capture \\w+$`, 'm'));
+      assert.match(stdout, /^payment history: created → (approved → )?authorized → captured$/m);
+      // The order the sample paid is the one PayPal's emulator holds, captured.
+      const orders = await (await sandboxFetch('/__sandbox/paypal/orders')).json();
+      const order = orders.orders.find((o: { id: string }) => o.id === orderId);
+      assert.equal(order.status, 'COMPLETED');
+    });
+
+    it('pay-with-binance.mjs pays in USDT and the signed notification confirms the event', async () => {
+      const { stdout } = await example('pay-with-binance.mjs');
+      const event = /^event ([0-9a-f-]{36}) is pending_payment, price 1\.00 USD$/m.exec(stdout)?.[1];
+      assert.ok(event, stdout);
+      const paymentId = /^payment ([0-9a-f-]{36}) is created: 1\.00000000 USDT for 1\.00 USD \(rate 1\)$/m.exec(stdout)?.[1];
+      assert.ok(paymentId, stdout);
+      assert.match(stdout, new RegExp(`^next: scan the QR code \\(SVG included\\) or open ${sandboxUrl.replace(/[.]/g, '\\.')}/\\S+$`, 'm'));
+      assert.match(stdout, /^Binance Pay order \d+ is PAID$/m);
+      assert.match(stdout, new RegExp(`^event ${event} is confirmed: pending_payment → paid → confirmed$`, 'm'));
+      assert.match(stdout, new RegExp(`^payment ${paymentId} is captured, merchantTradeNo ${paymentId.replaceAll('-', '')}$`, 'm'));
+      // The confirmation came through /webhooks/binance: the sandbox delivered PAY_SUCCESS and was acknowledged.
+      const { deliveries } = await (await sandboxFetch('/__sandbox/webhooks/idle', { method: 'POST', body: '{}' })).json();
+      const paySuccess = deliveries.filter((d: { provider: string; eventType: string; url: string }) => d.provider === 'binance' && d.eventType === 'PAY_SUCCESS' && d.url.endsWith('/webhooks/binance'));
+      assert.ok(paySuccess.length >= 1, JSON.stringify(deliveries).slice(0, 500));
+      assert.ok(paySuccess.every((d: { state: string }) => d.state === 'delivered'), JSON.stringify(paySuccess).slice(0, 500));
+    });
+
+    it('refund.mjs refunds a paid event: the payment is refunded, the event cancelled and off the calendar', async () => {
+      const paid = await example('pay-with-binance.mjs');
+      const paymentId = /^payment ([0-9a-f-]{36}) is captured/m.exec(paid.stdout)?.[1];
+      const eventId = /^event ([0-9a-f-]{36}) is confirmed/m.exec(paid.stdout)?.[1];
+      assert.ok(paymentId && eventId, paid.stdout);
+      const { stdout } = await example('refund.mjs', { PAYMENT_ID: paymentId });
+      assert.match(stdout, new RegExp(`^payment ${paymentId} is refunding$`, 'm'));
+      assert.match(stdout, /^asked again: (refunding|refunded)$/m);
+      assert.match(stdout, new RegExp(`^payment ${paymentId} is refunded, refund \\S+$`, 'm'));
+      assert.match(stdout, new RegExp(`^event ${eventId} is cancelled: .*refunded.*$`, 'm'));
+      // The sandbox's Binance Pay holds one refund for the order, and the event leaves the calendar.
+      const order = (await (await sandboxFetch(`/__sandbox/binance/orders/${paymentId.replaceAll('-', '')}`)).json()).order;
+      assert.match(order.status, /REFUNDED/);
+      const googleId = googleEventId(eventId);
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const { calendars } = await (await sandboxFetch('/__sandbox/google/users/ada.tester@example.com/events')).json();
+        const found = calendars.flatMap((c: { events: { id: string; status?: string }[] }) => c.events).find((e: { id: string }) => e.id === googleId);
+        if (!found || found.status === 'cancelled') break;
+        assert.ok(Date.now() < deadline, `event ${googleId} still on the emulated calendar`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    });
+
     it('the served OpenAPI document is the one the docs build generates', async () => {
       const served = await (await fetch(`${app.url}/openapi.json`)).json();
       // @ts-expect-error: a plain .mjs module without type declarations
@@ -225,6 +285,10 @@ describe('documentation examples', () => {
       const capture = captured.body.purchase_units[0].payments.captures[0];
       assert.equal(capture.status, 'PENDING');
       assert.equal((await json('sandbox/paypal-capture-resolve.sh', { CAPTURE_ID: capture.id })).capture.status, 'COMPLETED');
+      // A chargeback the payer won: PayPal takes the completed capture back.
+      const reversed = await json('sandbox/paypal-capture-reverse.sh', { CAPTURE_ID: capture.id });
+      assert.equal(reversed.capture.status, 'REFUNDED');
+      assert.equal(reversed.refund.status, 'COMPLETED');
       assert.equal(typeof (await json('sandbox/paypal-tokens-expire.sh')).expired, 'number');
       const cert = await json('sandbox/paypal-webhook-certificate.sh');
       assert.match(cert.pem, /BEGIN CERTIFICATE/);
