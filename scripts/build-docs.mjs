@@ -34,6 +34,10 @@ export async function openApiDocument() {
     rateLimits: { counter: unused },
   });
   registerApiRoutes(app, { sessions: unused, events: unused, google: unused, users: unused });
+  const { registerPaymentRoutes } = await import('../src/http/routes/payments.ts');
+  const { registerWebhookRoutes } = await import('../src/http/routes/webhooks.ts');
+  registerPaymentRoutes(app, { sessions: unused, payments: unused });
+  registerWebhookRoutes(app, { payments: unused });
   await app.ready();
   const doc = app.swagger();
   await app.close();

@@ -71,7 +71,7 @@ export const PROBLEM_CODES = {
   calendar_check_unavailable: { kind: 'provider_unavailable', status: 503, doc: 'Google did not answer in time to confirm the calendar is writable; nothing was created.' },
   // Payments.
   event_not_payable: { kind: 'conflict', status: 409, doc: 'The event is not waiting for payment (paid, confirmed, expired, cancelled), or its payment deadline passed.' },
-  payment_not_refundable: { kind: 'conflict', status: 409, doc: 'Only a payment that took money (captured) can be refunded.' },
+  payment_not_refundable: { kind: 'conflict', status: 409, doc: 'Only a payment that took money (captured, or held for review) can be refunded.' },
   payment_provider_unavailable: { kind: 'provider_unavailable', status: 503, doc: 'PayPal or Binance Pay did not answer in time while creating the order; nothing was charged.' },
   payment_provider_refused: { kind: 'provider_unavailable', status: 502, doc: 'PayPal or Binance Pay refused to create the order (credentials, account, request); nothing was charged.' },
   signature_invalid: { kind: 'signature_invalid', status: 400, doc: 'A provider notification whose signature does not verify (forged, altered, stale, or from an untrusted certificate); nothing was stored.' },

@@ -492,8 +492,9 @@ export class Payments implements EventPaymentHooks {
 
   #nextCheck(p: PaymentRecord, snap: Snapshot): Date | null {
     if (isOpen(p.state) || p.state === 'voiding' || p.state === 'refunding') return this.#later();
-    // A closed checkout the payer could still be paying (a Binance order not yet closed there): watch for late money.
-    if ((p.state === 'cancelled' || p.state === 'expired') && (snap.status === 'open' || snap.status === 'pending') && !this.#provider(p.provider).holdsFunds && p.provider === 'binance') {
+    // A checkout closed here that can still take money there — a payment the provider is settling, or an
+    // order the payer can pay by themselves until the provider closes it — is watched for late money.
+    if ((p.state === 'cancelled' || p.state === 'expired') && (snap.status === 'pending' || (snap.status === 'open' && this.#provider(p.provider).payerCompletes))) {
       return this.#later();
     }
     if (p.state === 'authorized' && snap.status === 'pending') return this.#later();

@@ -50,7 +50,7 @@ const base = z.object({
   // there: no fee lost). CAPTURE: take it at approval, refund if the event cannot be confirmed.
   PAYPAL_INTENT: z.enum(['AUTHORIZE', 'CAPTURE']).default('AUTHORIZE'),
   PAYPAL_BRAND_NAME: z.string().min(1).max(127).default('LeadsCalendar'),
-  // USDT per 1 unit of EVENT_PRICE_CURRENCY for Binance Pay orders, a decimal (up to 8 places).
+  // USDT per 1 USD for Binance Pay orders, a decimal (up to 8 places); Binance orders are priced from USD.
   BINANCE_USDT_RATE: z
     .string()
     .regex(/^(?:0|[1-9]\d{0,8})(?:\.\d{1,8})?$/, 'must be a positive decimal with at most 8 decimals, e.g. 1 or 0.9985')
@@ -185,6 +185,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         `sandbox mode needs the provider emulators' address and credentials, and ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not set. ` +
           'Start with `npm start`, which runs the sandbox and passes them, or set SANDBOX_URL (or each *_BASE_URL) and the credentials yourself',
       );
+  }
+  if (parsed.success && parsed.data.EVENT_PRICE_CURRENCY !== 'USD') {
+    problems.push(
+      `EVENT_PRICE_CURRENCY: Binance Pay orders are priced in USDT from a USD price (BINANCE_USDT_RATE is USDT per USD), so the price must be in USD; got ${parsed.data.EVENT_PRICE_CURRENCY}`,
+    );
   }
   if (problems.length || !parsed.success) throw new ConfigError(problems);
   const raw = parsed.data;

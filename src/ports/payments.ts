@@ -151,6 +151,12 @@ export interface PaymentProvider {
    * or paid order has taken the money already, and only `refund` returns it.
    */
   readonly holdsFunds: boolean;
+  /**
+   * Whether the payer's action alone moves the money (Binance Pay: paying the order is the
+   * payment). When false, money moves only when we authorize or capture (PayPal), so an order we
+   * closed on our side can never take money by itself.
+   */
+  readonly payerCompletes: boolean;
 
   /** Creates the provider's order for a payment. The key makes a repeat return the same order. */
   createCheckout(req: CheckoutRequest, call: Call): Promise<Checkout>;

@@ -50,8 +50,8 @@ const CAPABILITIES: Capability[] = [
   {
     what: 'unpaid events expiring',
     phrases: [/\b(the|an|unpaid) event expires\b/i, /\bexpires after\b/i],
-    // A queue whose name says it expires events, defined somewhere in the product.
-    built: () => srcFiles('src').some((f) => /name:\s*['"][a-z.-]*expire[a-z.-]*['"]/.test(read(f))),
+    // A job queue whose dotted name says it expires events ('event.expire'), defined in the product.
+    built: () => srcFiles('src').some((f) => /['"][a-z-]+\.[a-z.-]*expire[a-z.-]*['"]/.test(read(f))),
   },
   {
     what: 'signed outgoing webhooks to integrators',

@@ -175,6 +175,8 @@ describe('documentation site: mkdocs build --strict', () => {
       'concepts/index.html',
       'configuration/index.html',
       'google-calendar/index.html',
+      'paypal/index.html',
+      'binance-pay/index.html',
       'sandbox/index.html',
       'api-reference/index.html',
       'api-reference/endpoints/index.html',

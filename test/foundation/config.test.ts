@@ -58,6 +58,14 @@ describe('configuration', () => {
     assert.deepEqual(c.database, { kind: 'postgres', url: 'postgres://u@db:5432/lc' });
   });
 
+  it('refuses a price outside USD: Binance Pay orders are converted from USD', () => {
+    const problems = problemsOf({ ...sandboxEnv('http://127.0.0.1:4010'), EVENT_PRICE_CURRENCY: 'EUR' });
+    assert.equal(problems.length, 1);
+    assert.match(problems[0]!, /^EVENT_PRICE_CURRENCY: .*USD/);
+    assert.equal(loadConfig({ ...sandboxEnv('http://127.0.0.1:4010'), EVENT_PRICE_CURRENCY: 'USD', BINANCE_USDT_RATE: '0.9985' }).payments.binanceUsdtRate, '0.9985');
+    assert.match(problemsOf({ ...sandboxEnv('http://127.0.0.1:4010'), BINANCE_USDT_RATE: '0' })[0]!, /^BINANCE_USDT_RATE/);
+  });
+
   it('treats empty values as unset', () => {
     assert.equal(loadConfig({ ...sandboxEnv('http://127.0.0.1:4010'), PORT: '', DATABASE_URL: '' }).port, 3000);
   });

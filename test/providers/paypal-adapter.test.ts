@@ -180,6 +180,19 @@ describe('PayPal adapter against the emulator', () => {
     assert.equal((await rejection(p.release(withSnap(refs, snap), key(req.paymentId, 'release')))).kind, 'conflict');
   });
 
+  it('an order is completed with its own intent, even after PAYPAL_INTENT changed', async () => {
+    const before = provider(sandbox, 'AUTHORIZE');
+    const req = checkoutRequest();
+    const checkout = await before.createCheckout(req, key(req.paymentId, 'create'));
+    const refs: PaymentRefs = { paymentId: req.paymentId, ref: checkout.ref, merchantRef: checkout.merchantRef, authorizationRef: null, captureRef: null };
+    await approve(sandbox, checkout.ref);
+    const after = provider(sandbox, 'CAPTURE');
+    const snap = await after.completeApproval(refs, key(req.paymentId, 'complete'));
+    assert.equal(snap.status, 'authorized', 'held as the order asked, not captured as today’s setting says');
+    const captured = await after.capture(withSnap(refs, snap), key(req.paymentId, 'capture'));
+    assert.equal(captured.status, 'captured');
+  });
+
   it('a declined instrument → declined, with PayPal\'s issue and debug id', async () => {
     const p = provider(sandbox, 'CAPTURE');
     const { refs, req } = await approvedPayment(sandbox, p, 'declined');

@@ -1,5 +1,4 @@
 import type { FastifyRequest } from 'fastify';
-import QRCode from 'qrcode';
 import { z } from 'zod';
 import { PAYMENT_PAGE, type PaymentRecord, type Payments } from '../../app/payments.ts';
 import { formatMinor } from '../../domain/money.ts';
@@ -19,6 +18,8 @@ const money = (minor: bigint, currency: string) => ({ minor: Number(minor), curr
 
 /** The QR code is drawn here, from the provider's content: the page loads no image from elsewhere. */
 async function qrSvg(content: string): Promise<string> {
+  // Loaded on the first QR code, not at every start (restart time is measured).
+  const { default: QRCode } = await import('qrcode');
   return QRCode.toString(content, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 });
 }
 

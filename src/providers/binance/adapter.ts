@@ -51,6 +51,7 @@ export interface BinanceProviderOptions {
 export class BinanceProvider implements PaymentProvider {
   readonly id = 'binance' as const;
   readonly holdsFunds = false;
+  readonly payerCompletes = true;
   readonly acknowledgement: Acknowledgement = {
     status: 200,
     contentType: 'application/json',

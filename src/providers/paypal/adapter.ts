@@ -84,6 +84,7 @@ const alreadyDone = (err: unknown): boolean => isAppError(err) && err.provider =
 export class PaypalProvider implements PaymentProvider {
   readonly id = 'paypal' as const;
   readonly holdsFunds: boolean;
+  readonly payerCompletes = false;
   readonly acknowledgement: Acknowledgement = { status: 200, contentType: null, body: '' };
   readonly #o: PaypalProviderOptions;
   readonly #certHosts: readonly string[];
@@ -108,11 +109,15 @@ export class PaypalProvider implements PaymentProvider {
   }
 
   async completeApproval(refs: PaymentRefs, call: Call): Promise<Snapshot> {
-    const before = await this.fetch(refs, call);
+    const order = await this.#order(refs.ref, call);
+    const before = orderToSnapshot(order);
     if (before.status !== 'approved') return before;
     let after: Order;
     try {
-      const res = this.#o.intent === 'AUTHORIZE' ? await this.#o.client.authorizeOrder(refs.ref, call) : await this.#o.client.captureOrder(refs.ref, call);
+      // The order's own intent, not today's setting: an order created before PAYPAL_INTENT changed
+      // can only be completed the way it was created (PayPal refuses ACTION_DOES_NOT_MATCH_INTENT).
+      const intent = order.intent ?? this.#o.intent;
+      const res = intent === 'AUTHORIZE' ? await this.#o.client.authorizeOrder(refs.ref, call) : await this.#o.client.captureOrder(refs.ref, call);
       after = res.body;
     } catch (err) {
       if (!alreadyDone(err)) throw err;
@@ -123,9 +128,15 @@ export class PaypalProvider implements PaymentProvider {
   }
 
   async capture(refs: PaymentRefs, call: Call): Promise<Snapshot> {
-    if (!this.holdsFunds) throw new AppError('invalid_request', 'PayPal orders are created with intent CAPTURE here: there is no hold to capture.', { provider: 'paypal' });
-    const authorizationRef = refs.authorizationRef ?? (await this.fetch(refs, call)).authorizationRef;
-    if (!authorizationRef) throw new AppError('conflict', `PayPal order ${refs.ref} has no authorization to capture yet.`, { provider: 'paypal' });
+    let authorizationRef = refs.authorizationRef;
+    if (!authorizationRef) {
+      const now = await this.fetch(refs, call);
+      if (!now.authorizationRef && now.captureRef) {
+        throw new AppError('invalid_request', `PayPal order ${refs.ref} was captured at approval (intent CAPTURE): there is no hold to capture.`, { provider: 'paypal' });
+      }
+      if (!now.authorizationRef) throw new AppError('conflict', `PayPal order ${refs.ref} has no authorization to capture yet.`, { provider: 'paypal' });
+      authorizationRef = now.authorizationRef;
+    }
     try {
       await this.#o.client.captureAuthorization(authorizationRef, { final_capture: true }, call);
     } catch (err) {
