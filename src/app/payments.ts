@@ -372,15 +372,19 @@ export class Payments implements EventPaymentHooks {
         case 'approved':
           if (p.state === 'created') await to('approved', `approved by the payer at ${name} (${source})`);
           break;
-        case 'pending':
-          if (p.state === 'created' || p.state === 'approved') await to('pending', `paid at ${name}, waiting for ${name} to settle it${snap.reason ? ` (${snap.reason})` : ''}`);
+        case 'pending': {
+          const settling = `${name} is completing the payment${snap.reason ? ` (${snap.reason})` : ''}; the booking goes ahead once it has`;
+          if (p.state === 'created' || p.state === 'approved') await to('pending', `paid at ${name}, waiting for ${name} to settle it${snap.reason ? ` (${snap.reason})` : ''}`, { reason: `${settling}.` });
+          // A hold whose capture PayPal has not completed yet: the payment stays authorized, and says why.
+          else if (p.state === 'authorized' && p.reason === null) await repo.updatePayment(tx, p.id, { reason: `${settling}.` });
           break;
+        }
         case 'authorized':
         case 'captured': {
           const label = snap.status === 'authorized' ? 'authorized' : 'paid';
           if (isOpen(p.state)) await this.#moneyArrived(tx, p, e, snap.status, `${label} at ${name} (${source}), ${ref}`, refs);
           else if (p.state === 'authorized' && snap.status === 'captured') {
-            await to('captured', `captured at ${name}, capture ${snap.captureRef ?? ''}`.trim());
+            await to('captured', `captured at ${name}, capture ${snap.captureRef ?? ''}`.trim(), { reason: null });
             if (e.state === 'paid' && e.onCalendarAt) {
               await events.setState(tx, e.id, 'paid', 'confirmed', `payment captured at ${name}; on Google Calendar`);
             }
@@ -395,11 +399,14 @@ export class Payments implements EventPaymentHooks {
         case 'declined':
         case 'expired':
         case 'cancelled': {
+          // The history keeps the provider's own words; the payer reads a sentence.
           const why = snap.status === 'declined' ? `declined by ${name}${snap.reason ? `: ${snap.reason}` : ''}` : `${snap.status} at ${name}`;
-          if (isOpen(p.state)) await to(snap.status, why, { reason: why });
+          const told = snap.status === 'declined' ? `${name} declined the payment. You can try again, with another payment method if needed.` : `The ${name} order ${snap.status === 'expired' ? 'expired' : 'was cancelled'} before it was paid.`;
+          if (isOpen(p.state)) await to(snap.status, why, { reason: told });
           else if (p.state === 'authorized' && snap.status !== 'cancelled') {
-            await to(snap.status, `the hold could not be captured: ${why}`, { reason: why });
-            await this.#failPaidEvent(tx, e, `${name} did not let the payment be captured (${why})`);
+            const failure = snap.status === 'declined' ? `${name} refused to complete the payment, so the booking was undone` : `the ${name} hold expired before it could be captured, so the booking was undone`;
+            await to(snap.status, `the hold could not be captured: ${why}`, { reason: `${failure}.` });
+            await this.#failPaidEvent(tx, e, `${failure}; no money was taken.`);
           }
           break;
         }

@@ -88,7 +88,11 @@ export const Event = z
     attendees: z.array(AttendeeSchema),
     sendUpdates: z.enum(SEND_UPDATES),
     price: z.object({ currency: z.string(), amount: z.string().describe('Decimal string, e.g. "1.00".') }),
-    google: z.object({ eventId: z.string(), htmlLink: z.string().nullable() }),
+    google: z.object({
+      eventId: z.string(),
+      htmlLink: z.string().nullable(),
+      onCalendarAt: z.string().nullable().describe('When the event reached Google Calendar. With PayPal AUTHORIZE it is there while still `paid`, until the hold is captured.'),
+    }),
     pendingUntil: z.string().describe('The payment deadline fixed at creation (now + PAYMENT_TTL_MINUTES). An event still unpaid then becomes `expired` and its open orders are closed.'),
     failureReason: z.string().nullable(),
     createdAt: z.string(),

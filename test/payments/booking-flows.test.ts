@@ -300,3 +300,38 @@ describe('lost notifications and late money', () => {
     assert.equal(order.purchase_units[0].payments, undefined, 'never authorized nor captured');
   });
 });
+
+describe('payments with PayPal in AUTHORIZE mode, when PayPal leaves the capture pending', () => {
+  let f: Flow;
+  before(async () => {
+    f = await openFlow();
+  });
+  after(() => f?.app.close());
+
+  it('the event waits on the calendar, says why, and is confirmed once PayPal completes the capture', async () => {
+    const { event, payment } = await book(f, 'paypal', 'eCheck');
+    await payerPays(f, 'paypal', payment, { funding: 'pending' });
+    const held = await waitFor('the capture to be pending at PayPal', async () => {
+      const p = await getPayment(f.app, f.browser, payment.id);
+      return p.status === 'authorized' && p.reason ? p : null;
+    });
+    assert.match(held.reason, /PayPal is completing the payment/);
+    const e = await (await import('../support/payments.ts')).getEvent(f.app, f.browser, event.id);
+    assert.equal(e.state, 'paid');
+    assert.ok(e.google.onCalendarAt, 'already on the calendar');
+    const order = (await sandboxJson(f.app, '/__sandbox/paypal/orders')).body.orders.find((o: any) => o.id === payment.providerReference.orderId);
+    const captureId = order.purchase_units[0].payments.captures[0].id;
+    assert.equal((await sandboxJson(f.app, `/__sandbox/paypal/captures/${captureId}/resolve`, { method: 'POST', body: JSON.stringify({ outcome: 'complete' }) })).status, 200);
+    await waitForEvent(f.app, f.browser, event.id, 'confirmed');
+    assert.equal((await getPayment(f.app, f.browser, payment.id)).reason, null);
+  });
+
+  it('a capture denied after review undoes the booking: the event fails and leaves the calendar, no money taken', async () => {
+    const { event, payment } = await book(f, 'paypal', 'Denied after review');
+    await payerPays(f, 'paypal', payment, { funding: 'denied' });
+    const failed = await waitForEvent(f.app, f.browser, event.id, 'failed');
+    assert.match(failed.failureReason, /PayPal refused to complete the payment.*no money was taken/);
+    assert.equal((await getPayment(f.app, f.browser, payment.id)).status, 'declined');
+    await waitFor('the Google event removed', async () => ((await calendarCopies(f, event.id))[0]?.status === 'cancelled' ? true : null));
+  });
+});

@@ -47,7 +47,7 @@ export function eventDto(e: EventRecord): z.infer<typeof Event> {
     attendees: e.attendees,
     sendUpdates: e.sendUpdates,
     price: { currency: e.priceCurrency, amount: formatMinor(e.priceMinor, e.priceCurrency) },
-    google: { eventId: e.googleEventId, htmlLink: e.googleHtmlLink },
+    google: { eventId: e.googleEventId, htmlLink: e.googleHtmlLink, onCalendarAt: e.onCalendarAt?.toISOString() ?? null },
     pendingUntil: e.pendingUntil.toISOString(),
     failureReason: e.failureReason,
     createdAt: e.createdAt.toISOString(),

@@ -230,6 +230,9 @@ function safeSvg(text) {
 }
 
 /** The words for how things stand, once no payment is waiting for the payer. Null: nothing to say. */
+/** The payment's money went back (or was taken back): its reason explains the event's end. */
+const moneyMoved = (p) => Boolean(p && ['voiding', 'voided', 'refunding', 'refunded', 'reversed'].includes(p.status));
+
 function outcome(e, p, payable) {
   const who = p ? PROVIDER_NAME[p.provider] : null;
   const paidWith = who ? ` with ${who}` : '';
@@ -245,14 +248,16 @@ function outcome(e, p, payable) {
     case 'paid':
       return {
         tone: 'ok',
-        text: p?.status === 'authorized'
-          ? `PayPal holds ${p.amount.value} ${p.amount.currency} for this event. LeadsCalendar is adding it to your Google Calendar and takes the money once it is there.`
-          : `Paid${paidWith}. LeadsCalendar is adding the event to your Google Calendar.`,
+        text: p?.status === 'authorized' && e.google.onCalendarAt
+          ? `The event is on your Google Calendar. PayPal holds ${p.amount.value} ${p.amount.currency}, and the booking is confirmed once PayPal completes the payment.`
+          : p?.status === 'authorized'
+            ? `PayPal holds ${p.amount.value} ${p.amount.currency} for this event. LeadsCalendar is adding it to your Google Calendar and takes the money once it is there.`
+            : `Paid${paidWith}. LeadsCalendar is adding the event to your Google Calendar.`,
       };
     case 'confirmed':
       return { tone: 'ok', text: `Paid${paidWith} and added to your Google Calendar.` };
     case 'failed':
-      return { tone: 'bad', text: joined('The event could not be added to your Google Calendar.', moneyBack) };
+      return { tone: 'bad', text: joined('The booking failed, so the event is not on your Google Calendar.', moneyBack) };
     case 'expired':
       return { tone: 'bad', text: joined('The event was not paid in time, so it was not booked. Create it again to book it.', moneyBack) };
     case 'cancelled':
@@ -425,12 +430,16 @@ async function eventView() {
     el.state.dataset.state = e.state;
     patch(el.state, e.state, () => h('strong', {}, STATE_LABEL[e.state] ?? e.state));
     const said = outcome(e, p, canPay);
-    const reasons = said ? [...new Set([p && !OPEN_PAYMENT.includes(p.status) ? p.reason : null, e.failureReason].filter(Boolean))] : [];
+    // One reason, the one that explains the outcome: the event's failure, else the last payment's.
+    const reason = e.state === 'failed' ? e.failureReason : e.state === 'cancelled' && !moneyMoved(p) ? null : p?.reason ?? null;
+    const reasons = said && reason ? [reason] : [];
     el.outcome.dataset.payment = p?.status ?? '';
     patch(el.outcome, JSON.stringify([said, reasons]), () => said
       ? h('div', { class: said.tone === 'ok' ? 'outcome ok' : 'error' }, h('p', {}, said.text), reasons.map((r) => h('p', { class: 'small reason' }, `Details: ${r}`)))
       : []);
-    patch(el.google, e.google.htmlLink ?? '', () => e.google.htmlLink ? h('p', {}, h('a', { href: e.google.htmlLink, id: 'google-link' }, 'Open in Google Calendar')) : '');
+    // Only while the event is meant to be there: a failed or cancelled one was taken off the calendar.
+    const link = ['paid', 'confirmed'].includes(e.state) ? e.google.htmlLink : null;
+    patch(el.google, link ?? '', () => link ? h('p', {}, h('a', { href: link, id: 'google-link' }, 'Open in Google Calendar')) : '');
     patch(el.details, JSON.stringify([e.start, e.end, e.timeZone, e.recurrence, e.price]), () => [
       h('p', {}, e.allDay ? `${e.start} → ${e.end} (all day)` : `${e.start.replace('T', ' ')} → ${e.end.replace('T', ' ')}`, ` · ${e.timeZone}`),
       e.recurrence.length ? h('p', { class: 'small' }, e.recurrence.join(' · ')) : '',
