@@ -258,6 +258,29 @@ describe('payments with PayPal in CAPTURE mode', () => {
   });
 });
 
+describe('PayPal in CAPTURE mode: money that settles after the deadline', () => {
+  let f: Flow;
+  before(async () => {
+    f = await openFlow({ PAYPAL_INTENT: 'CAPTURE', PAYMENT_RECONCILE_AFTER_SECONDS: '1', PAYMENT_RECONCILE_INTERVAL_SECONDS: '0.5' });
+  });
+  after(() => f?.app.close());
+
+  it('a capture pending at the deadline that completes afterwards is refunded automatically', async () => {
+    const { event, payment } = await book(f, 'paypal', 'Settles too late');
+    await payerPays(f, 'paypal', payment, { funding: 'pending' });
+    const pending = await waitForPayment(f.app, f.browser, payment.id, 'pending');
+    await expireNow(f, event.id);
+    await waitForPayment(f.app, f.browser, payment.id, 'expired');
+    const order = (await sandboxJson(f.app, '/__sandbox/paypal/orders')).body.orders.find((o: any) => o.id === pending.providerReference.orderId);
+    const captureId = order.purchase_units[0].payments.captures[0].id;
+    assert.equal((await sandboxJson(f.app, `/__sandbox/paypal/captures/${captureId}/resolve`, { method: 'POST', body: JSON.stringify({ outcome: 'complete' }) })).status, 200);
+    const refunded = await waitForPayment(f.app, f.browser, payment.id, 'refunded', 30_000);
+    assert.match(refunded.transitions.map((t: any) => t.reason).join('\n'), /after the payment was expired/);
+    assert.equal((await (await import('../support/payments.ts')).getEvent(f.app, f.browser, event.id)).state, 'expired');
+    assert.equal((await calendarCopies(f, event.id)).length, 0);
+  });
+});
+
 describe('lost notifications and late money', () => {
   let f: Flow;
   before(async () => {
