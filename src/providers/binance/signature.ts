@@ -192,7 +192,10 @@ export class BinanceCertificateCache {
     const known = this.#keys.get(certSerial);
     if (known) return known;
     const now = this.#now();
-    if (this.#lastFetch === null || now - this.#lastFetch >= this.#minRefreshIntervalMs) await this.refresh();
+    // A fetch under way may bring this serial: wait for it (notifications come in bursts, the
+    // first ones before any fetch has finished) rather than refuse a genuine one as forged.
+    if (this.#inflight) await this.#inflight;
+    else if (this.#lastFetch === null || now - this.#lastFetch >= this.#minRefreshIntervalMs) await this.refresh();
     const key = this.#keys.get(certSerial);
     if (!key) throw invalid(`unknown ${BINANCE_HEADERS.certificateSn} "${certSerial.slice(0, 64)}": not among Binance's certificates`);
     return key;
