@@ -7,16 +7,20 @@ import type { WebhookBody, WebhookData } from './wire.ts';
 /**
  * A Binance Pay notification → Notice: the raw bytes are verified first (RSA over ts, nonce and
  * the body exactly as received, the key chosen by BinancePay-Certificate-SN, the timestamp within
- * the replay window measured at `receivedAt`), and only then parsed. Any failure, a certificate
- * fetch included, is `signature_invalid`: nothing unverified reaches the core, and Binance
- * retries a notification we did not acknowledge.
+ * the replay window measured at `receivedAt`), and only then parsed. A signature that does not
+ * verify is `signature_invalid`. Certificates that cannot be fetched right now say nothing about
+ * the notification: `provider_unavailable` (a 503, no security alarm), and Binance redelivers it.
+ * Either way nothing unverified reaches the core.
  */
 export async function readBinanceNotification(raw: RawNotification, certificates: BinanceCertificateCache): Promise<Notice> {
   try {
     await certificates.verify({ rawBody: raw.body, headers: raw.headers, now: () => raw.receivedAt.getTime() });
   } catch (err) {
     if (isAppError(err, 'signature_invalid')) throw err;
-    throw invalid('the Binance Pay notification could not be verified (certificates unavailable)', err);
+    throw new AppError('provider_unavailable', 'The Binance Pay notification could not be verified yet: Binance’s certificates could not be fetched. Binance sends it again.', {
+      provider: 'binance',
+      cause: err,
+    });
   }
   return parseNotification(raw.body.toString('utf8'));
 }

@@ -210,6 +210,10 @@ export class BinanceCertificateCache {
         const next = new Map<string, KeyObject>();
         for (const c of certs) next.set(c.certSerial, createPublicKey(c.certPublic));
         this.#keys = next;
+      } catch (err) {
+        // A failed fetch learned nothing: the next notification tries again rather than being refused for a minute.
+        this.#lastFetch = null;
+        throw err;
       } finally {
         this.#inflight = null;
       }
