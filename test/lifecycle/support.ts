@@ -29,7 +29,7 @@ export interface Lifecycle {
   browser: Browser;
   csrf: string;
   /** SIGKILLs the app, runs `inspect` on its database while it is dead, back-dates active jobs, starts it again. */
-  crashAndRestart<T>(inspect?: (db: Queryable) => Promise<T>): Promise<T | undefined>;
+  crashAndRestart<T>(inspect?: (db: Queryable) => Promise<T>, opts?: { dropWebhooks?: boolean }): Promise<T | undefined>;
   close(): Promise<void>;
 }
 
@@ -81,11 +81,13 @@ export async function startLifecycle(kind: DbKind): Promise<Lifecycle> {
       sandbox,
       browser,
       csrf: me.csrfToken,
-      async crashAndRestart<T>(inspect?: (q: Queryable) => Promise<T>) {
+      async crashAndRestart<T>(inspect?: (q: Queryable) => Promise<T>, opts: { dropWebhooks?: boolean } = {}) {
         app.child.kill('SIGKILL');
         assert.equal(await app.exited, null, 'killed, not exited');
         // The providers keep no slow answers for the next life: what is in flight died with the process.
         await fetch(`${sandbox.url}/__sandbox/faults`, { method: 'DELETE' });
+        // Without the providers' word, the restarted app must ask again itself (same idempotency key).
+        if (opts.dropWebhooks) for (const provider of ['paypal', 'binance']) await addFault(sandbox, { provider, operation: '*', fault: 'webhook_drop', count: null });
         const work = async (q: Queryable) => {
           const seen = inspect ? await inspect(q) : undefined;
           // A job whose worker died is retried once it expires (120 s for these queues): move time, do not wait.
