@@ -388,6 +388,9 @@ export class Payments implements EventPaymentHooks {
             if (e.state === 'paid' && e.onCalendarAt) {
               await events.setState(tx, e.id, 'paid', 'confirmed', `payment captured at ${name}; on Google Calendar`);
             }
+          } else if (p.state === 'authorized' && snap.status === 'authorized' && e.state === 'paid' && e.onCalendarAt) {
+            // A hold on an event already on the calendar is captured; if its capture job was lost, this queues it again.
+            await this.jobs.send(tx, PAYMENT_QUEUES.capture, { paymentId: p.id }, { singletonKey: p.id });
           } else if (p.state === 'voiding' && snap.status === 'captured') {
             await to('refunding', `${name} had captured it before the void; refunding instead`);
             await this.jobs.send(tx, PAYMENT_QUEUES.refund, { paymentId: p.id }, { singletonKey: p.id });
@@ -504,7 +507,8 @@ export class Payments implements EventPaymentHooks {
     if ((p.state === 'cancelled' || p.state === 'expired') && (snap.status === 'pending' || (snap.status === 'open' && this.#provider(p.provider).payerCompletes))) {
       return this.#later();
     }
-    if (p.state === 'authorized' && snap.status === 'pending') return this.#later();
+    // A hold is watched until it is captured or released: its capture must not depend on one job alone.
+    if (p.state === 'authorized') return this.#later();
     return null;
   }
 

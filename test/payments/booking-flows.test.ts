@@ -301,6 +301,21 @@ describe('lost notifications and late money', () => {
     });
   }
 
+  it('paypal: a hold whose capture job was lost is captured by reconciliation', async () => {
+    // The capture keeps failing for now, and then its job disappears (a database restored from a backup, an operator's mistake).
+    await addFault(f.app.runtime.sandbox, { provider: 'paypal', operation: 'authorizations.capture', fault: 'http_error', status: 503, count: null });
+    const { event, payment } = await book(f, 'paypal', 'Capture job lost');
+    await payerPays(f, 'paypal', payment);
+    await waitFor('the event on the calendar, its hold not captured', async () => {
+      const e = await (await import('../support/payments.ts')).getEvent(f.app, f.browser, event.id);
+      return e.state === 'paid' && e.google.onCalendarAt ? e : null;
+    });
+    await f.app.runtime.db.query(`delete from pgboss.job where name = 'payment.capture' and data->>'paymentId' = $1`, [payment.id]);
+    await clearFaults(f);
+    await waitForEvent(f.app, f.browser, event.id, 'confirmed', 30_000);
+    assert.equal((await getPayment(f.app, f.browser, payment.id)).status, 'captured');
+  });
+
   it('binance: a payment made after the event expired is refunded automatically', async () => {
     // The close at Binance fails for now, so the payer can still pay the order after the deadline.
     await addFault(f.app.runtime.sandbox, { provider: 'binance', operation: 'order.close', fault: 'http_error', status: 503, count: null });
