@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { Database, Tx } from '../db/database.ts';
 import * as repo from '../db/repos/events.ts';
 import type { Attendee, EventRecord } from '../db/repos/events.ts';
-import { assertTransition } from '../domain/event-state.ts';
 import { assertBookable } from '../domain/event-time.ts';
 import { googleEventId } from '../domain/google-event-id.ts';
 import { firstOccurrences, normalizeSchedule, type Schedule } from '../domain/recurrence.ts';

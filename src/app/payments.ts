@@ -7,7 +7,6 @@ import type { PaymentRecord } from '../db/repos/payments.ts';
 
 export type { PaymentRecord } from '../db/repos/payments.ts';
 import { assertTransition } from '../domain/event-state.ts';
-import { formatMinor } from '../domain/money.ts';
 import { mismatches } from '../domain/payment-integrity.ts';
 import { assertPaymentTransition, holdsMoney, isOpen, isRefundable, type PaymentState } from '../domain/payment-state.ts';
 import { AppError, isAppError, type ProblemCode } from '../errors.ts';
@@ -663,8 +662,4 @@ function bare(p: PaymentRecord, status: Snapshot['status'], reason: string): Sna
 function describe(e: EventRecord): string {
   const when = e.allDay ? e.startLocal : e.startLocal.replace('T', ' ');
   return `Event booking: ${e.title}, ${when}`.replace(/[\u0000-\u001f]/g, ' ').slice(0, 120);
-}
-
-export function priceText(minor: bigint, currency: string): string {
-  return `${formatMinor(minor, currency)} ${currency}`;
 }

@@ -56,20 +56,6 @@ export async function waitForPayment(app: TestApp, browser: Browser, id: string,
   );
 }
 
-/** The payer approves at PayPal (the emulator's approval page does the same), then the browser follows PayPal's redirect back. */
-export async function approveAtPaypal(app: TestApp, browser: Browser, orderId: string, funding: 'ok' | 'declined' | 'pending' | 'denied' = 'ok', follow = true) {
-  const res = await sandboxJson(app, `/__sandbox/paypal/orders/${orderId}/approve`, { method: 'POST', body: JSON.stringify({ funding }) });
-  assert.equal(res.status, 200, JSON.stringify(res.body));
-  if (!follow) return res.body;
-  const order = (await sandboxJson(app, `/__sandbox/paypal/orders`)).body.orders.find((o: { id: string }) => o.id === orderId);
-  const returnUrl = new URL(order.payment_source?.paypal?.experience_context?.return_url ?? `${app.url}/payments/paypal/return`);
-  returnUrl.searchParams.set('token', orderId);
-  returnUrl.searchParams.set('PayerID', 'SANDBOXPAYER');
-  const back = await browser.request(returnUrl.toString());
-  assert.equal(back.status, 303);
-  return res.body;
-}
-
 /** The payer pays the Binance Pay order (the emulator's checkout page does the same). */
 export async function payAtBinance(app: TestApp, prepayId: string) {
   const res = await sandboxJson(app, `/__sandbox/binance/orders/${prepayId}/pay`, { method: 'POST', body: '{}' });

@@ -187,8 +187,3 @@ export async function markOnCalendar(q: Queryable, id: string, googleEventId: st
     [id, googleEventId, htmlLink],
   );
 }
-
-/** Records a step that changes no state (a capture requested, a removal from the calendar) in the event's history. */
-export async function recordNote(q: Queryable, id: string, state: EventState, reason: string): Promise<void> {
-  await q.query(`insert into event_transitions (event_id, from_state, to_state, reason) values ($1, $2, $2, $3)`, [id, state, reason]);
-}
