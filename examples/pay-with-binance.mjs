@@ -29,7 +29,7 @@ console.log(`Binance Pay order ${paid.order.prepayId} is ${paid.order.status}`);
 // 3. The notification is verified and queued; the order is read back from Binance Pay, the event
 //    becomes paid, a job puts it on Google Calendar, and it is confirmed.
 const done = await waitFor(session, `/api/v1/events/${event.id}`, (e) => e.state === 'confirmed' || e.state === 'failed');
-console.log(`event ${done.id} is ${done.state}: ${done.transitions.map((t) => t.to).join(' → ')}`);
+console.log(`event ${done.id} is ${done.state}: ${done.timeline.filter((t) => t.subject === 'event').map((t) => t.to).join(' → ')}`);
 
 payment = await session.api('GET', `/api/v1/payments/${payment.id}`);
 console.log(`payment ${payment.id} is ${payment.status}, merchantTradeNo ${payment.providerReference.merchantReference}`);

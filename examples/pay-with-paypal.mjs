@@ -31,7 +31,7 @@ console.log(`back from PayPal: HTTP ${back.status} to ${back.headers.get('locati
 
 // 4. A job puts the event on Google Calendar, then the hold is captured: the event is confirmed.
 const done = await waitFor(session, `/api/v1/events/${event.id}`, (e) => e.state === 'confirmed' || e.state === 'failed');
-console.log(`event ${done.id} is ${done.state}: ${done.transitions.map((t) => t.to).join(' → ')}`);
+console.log(`event ${done.id} is ${done.state}: ${done.timeline.filter((t) => t.subject === 'event').map((t) => t.to).join(' → ')}`);
 
 payment = await session.api('GET', `/api/v1/payments/${payment.id}`);
 const ref = payment.providerReference;

@@ -21,4 +21,4 @@ const refunded = await waitFor(session, `/api/v1/payments/${id}`, (p) => p.statu
 console.log(`payment ${refunded.id} is ${refunded.status}, refund ${refunded.providerReference.refundId}`);
 
 const event = await waitFor(session, `/api/v1/events/${refunded.eventId}`, (e) => e.state !== 'confirmed');
-console.log(`event ${event.id} is ${event.state}: ${event.transitions.at(-1).reason}`);
+console.log(`event ${event.id} is ${event.state}: ${event.timeline.at(-1).reason}`);

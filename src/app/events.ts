@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Database, Tx } from '../db/database.ts';
+import { trailOf } from '../db/repos/audit-trail.ts';
 import * as repo from '../db/repos/events.ts';
 import type { Attendee, EventRecord } from '../db/repos/events.ts';
 import { assertBookable } from '../domain/event-time.ts';
@@ -259,8 +260,9 @@ export class Events {
     return listEventPage(this.db, userId, page);
   }
 
-  transitions(eventId: string) {
-    return repo.transitionsOf(this.db, eventId);
+  /** The event's audit trail (its transitions and its payments'), oldest first; `after`: past that entry. */
+  timeline(eventId: string, after?: bigint) {
+    return trailOf(this.db, eventId, after);
   }
 
   async cancel(userId: string, id: string): Promise<EventRecord> {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Database, Tx } from '../db/database.ts';
+import { paymentTrailOf } from '../db/repos/audit-trail.ts';
 import * as events from '../db/repos/events.ts';
 import type { EventRecord } from '../db/repos/events.ts';
 import * as repo from '../db/repos/payments.ts';
@@ -188,7 +189,7 @@ export class Payments implements EventPaymentHooks {
   }
 
   transitions(id: string) {
-    return repo.paymentTransitionsOf(this.db, id);
+    return paymentTrailOf(this.db, id);
   }
 
   /** A full refund, asked by the payer. Idempotent: a payment already being refunded is returned as it is. */

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { Database } from './database.ts';
+import { EVENT_TRANSITIONS } from '../domain/event-state.ts';
+import { PAYMENT_TRANSITIONS } from '../domain/payment-state.ts';
+import type { Database, Tx } from './database.ts';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 
@@ -63,8 +65,29 @@ export async function migrate(db: Database, migrations?: Migration[]): Promise<{
       await tx.query('insert into schema_migrations (version, name, checksum) values ($1, $2, $3)', [m.version, m.name, m.checksum]);
       applied.push(`${m.version}_${m.name}`);
     }
+    await writeStateMachines(tx);
     return { applied };
   });
+}
+
+/**
+ * The database's copy of the domain's transition tables, which its triggers enforce. Rewritten on
+ * every start, so the domain stays the one definition. (A migration set without the table, as
+ * some tests use, has nothing to write.)
+ */
+async function writeStateMachines(tx: Tx): Promise<void> {
+  const [t] = await tx.query<{ exists: boolean }>(`select to_regclass('state_transitions') is not null as exists`);
+  if (!t?.exists) return;
+  const rows = [
+    ...EVENT_TRANSITIONS.map(([from, to]) => ['event', from, to]),
+    ...PAYMENT_TRANSITIONS.map(([from, to]) => ['payment', from, to]),
+  ];
+  await tx.query('delete from state_transitions');
+  await tx.query(
+    `insert into state_transitions (machine, from_state, to_state)
+     select * from unnest($1::text[], $2::text[], $3::text[])`,
+    [rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2])],
+  );
 }
 
 /** What /readyz asks: is every migration this code knows about applied? */

@@ -14,6 +14,9 @@ const NEXT: Record<EventState, readonly EventState[]> = {
   cancelled: [],
 };
 
+/** Every legal transition, as [from, to] pairs: the database refuses any other (0004_audit_trail.sql). */
+export const EVENT_TRANSITIONS: readonly (readonly [EventState, EventState])[] = EVENT_STATES.flatMap((from) => NEXT[from].map((to) => [from, to] as const));
+
 export function canTransition(from: EventState, to: EventState): boolean {
   return NEXT[from].includes(to);
 }

@@ -1,6 +1,7 @@
 /**
  * The payment lifecycle: one state machine, pure. Every change is recorded by the caller
- * (payment_transitions); the SQL check in 0003_payments.sql lists the same states.
+ * (the audit trail); the SQL check in 0003_payments.sql lists the same states, and the database refuses
+ * any transition not in NEXT (0004_audit_trail.sql).
  *
  * - `created`: the provider order exists (or is being created); the payer has not acted.
  * - `approved`: the payer approved at PayPal; nothing is taken until we authorize or capture.
@@ -53,6 +54,9 @@ const NEXT: Record<PaymentState, readonly PaymentState[]> = {
   refunded: [],
   reversed: [],
 };
+
+/** Every legal transition, as [from, to] pairs: the database refuses any other (0004_audit_trail.sql). */
+export const PAYMENT_TRANSITIONS: readonly (readonly [PaymentState, PaymentState])[] = PAYMENT_STATES.flatMap((from) => NEXT[from].map((to) => [from, to] as const));
 
 export function canTransitionPayment(from: PaymentState, to: PaymentState): boolean {
   return NEXT[from].includes(to);

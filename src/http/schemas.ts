@@ -69,6 +69,7 @@ export const Availability = z
   .meta({ id: 'Availability' });
 
 export const EventState = z.enum(EVENT_STATES);
+export const PaymentState = z.enum(PAYMENT_STATES);
 
 export const Event = z
   .object({
@@ -102,9 +103,33 @@ export const Event = z
 
 export const CreatedEvent = z.object({ event: Event, availability: Availability }).meta({ id: 'CreatedEvent' });
 
-export const Transition = z.object({ from: EventState.nullable(), to: EventState, reason: z.string(), at: z.string() });
+const entryFields = {
+  id: z.string().describe('Increasing within the event; a live stream resumes after it (Last-Event-ID).'),
+  at: z.string(),
+  reason: z.string().describe('Why, in words.'),
+};
 
-export const EventWithHistory = Event.extend({ transitions: z.array(Transition) }).meta({ id: 'EventWithHistory' });
+export const EventTimelineEntry = z
+  .object({ ...entryFields, subject: z.literal('event'), from: EventState.nullable(), to: EventState })
+  .meta({ id: 'EventTimelineEntry', description: 'A change of the event’s state.' });
+
+export const PaymentTimelineEntry = z
+  .object({
+    ...entryFields,
+    subject: z.literal('payment'),
+    paymentId: z.string().uuid(),
+    provider: z.enum(['paypal', 'binance']),
+    providerReference: z.string().nullable().describe('The provider’s id for what changed: the order, authorization, capture or refund.'),
+    from: PaymentState.nullable(),
+    to: PaymentState,
+  })
+  .meta({ id: 'PaymentTimelineEntry', description: 'A change of the state of one of the event’s payments.' });
+
+export const TimelineEntry = z.discriminatedUnion('subject', [EventTimelineEntry, PaymentTimelineEntry]).meta({ id: 'TimelineEntry' });
+
+export const EventWithHistory = Event.extend({
+  timeline: z.array(TimelineEntry).describe('The audit trail: every change of the event and of its payments, oldest first.'),
+}).meta({ id: 'EventWithHistory' });
 
 export const Calendar = z
   .object({ id: z.string(), summary: z.string(), primary: z.boolean(), timeZone: z.string().nullable() })
@@ -151,7 +176,6 @@ export const Preview = z
   })
   .meta({ id: 'RecurrencePreview' });
 
-export const PaymentState = z.enum(PAYMENT_STATES);
 
 const MoneySchema = z
   .object({
@@ -201,7 +225,7 @@ export const Payment = z
   .meta({ id: 'Payment' });
 
 export const PaymentWithHistory = Payment.extend({
-  transitions: z.array(z.object({ from: PaymentState.nullable(), to: PaymentState, reason: z.string(), at: z.string() })),
+  transitions: z.array(PaymentTimelineEntry).describe('Every change of this payment, oldest first.'),
 }).meta({ id: 'PaymentWithHistory' });
 
 export const StartPaymentBody = z

@@ -142,7 +142,7 @@ describe('events on Google Calendar', () => {
     await pay(app, browser, event.id);
     const done = await waitForState(app, browser, event.id, 'confirmed');
     assert.match(done.google.htmlLink, /^https?:\/\//);
-    assert.deepEqual(done.transitions.map((t: { to: string }) => t.to), ['pending_payment', 'paid', 'confirmed']);
+    assert.deepEqual(done.timeline.filter((t: { subject: string }) => t.subject === 'event').map((t: { to: string }) => t.to), ['pending_payment', 'paid', 'confirmed']);
 
     const [g] = (await googleEvents(app, 'ins@example.com')).filter((e) => e.id === event.google.eventId);
     assert.ok(g, 'the event is on the calendar under our id');
@@ -260,7 +260,7 @@ describe('events on Google Calendar', () => {
     // And the job path ends confirmed with still one event.
     await pay(app, browser, event.id);
     const done = await waitForState(app, browser, event.id, 'confirmed');
-    assert.match(done.transitions.at(-1).reason, /already_exists/);
+    assert.match(done.timeline.filter((t: { subject: string }) => t.subject === 'event').at(-1).reason, /already_exists/);
     assert.equal((await googleEvents(app, 'slow@example.com')).filter((g) => g.extendedProperties?.private?.lcEventId === event.id).length, 1);
   });
 

@@ -69,7 +69,17 @@ export async function createTestDatabase(kind: DbKind, opts: { migrated?: boolea
   const name = `lc_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
-  await admin.query(`create database ${name}`);
+  // Two test processes creating databases at once can both copy template1: PostgreSQL then refuses
+  // one with 55006 (template1 is being accessed by other users). Waiting a moment is enough.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await admin.query(`create database ${name}`);
+      break;
+    } catch (err) {
+      if ((err as { code?: string }).code !== '55006' || attempt === 10) throw err;
+      await new Promise((r) => setTimeout(r, 100 * attempt));
+    }
+  }
   await admin.end();
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;

@@ -1,6 +1,7 @@
 import type { EventState } from '../../domain/event-state.ts';
 import type { SendUpdates } from '../../domain/send-updates.ts';
 import type { Queryable } from '../database.ts';
+import { recordEventTransition } from './audit-trail.ts';
 
 /** Events as stored; SQL for them lives here and nowhere else. */
 
@@ -37,13 +38,6 @@ export interface EventRecord {
   onCalendarAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
-}
-
-export interface Transition {
-  from: EventState | null;
-  to: EventState;
-  reason: string;
-  at: Date;
 }
 
 const COLUMNS = `id, user_id, state, title, description, location, calendar_id, time_zone, all_day, start_local, end_local,
@@ -94,7 +88,7 @@ export async function insertEvent(q: Queryable, e: NewEvent, reason: string): Pr
       e.googleEventId, e.pendingUntil,
     ],
   );
-  await q.query(`insert into event_transitions (event_id, from_state, to_state, reason) values ($1, null, 'pending_payment', $2)`, [e.id, reason]);
+  await recordEventTransition(q, e.id, null, 'pending_payment', reason);
   return map(row!);
 }
 
@@ -168,15 +162,7 @@ export async function setState(
     [id, from, to, extra.googleHtmlLink ?? null, extra.googleEventId ?? null, extra.failureReason ?? null, extra.onCalendar === true],
   );
   if (rows.length !== 1) throw new Error(`event ${id} is no longer ${from}`);
-  await q.query(`insert into event_transitions (event_id, from_state, to_state, reason) values ($1, $2, $3, $4)`, [id, from, to, reason]);
-}
-
-export async function transitionsOf(q: Queryable, id: string): Promise<Transition[]> {
-  const rows = await q.query<{ from_state: EventState | null; to_state: EventState; reason: string; at: Date }>(
-    'select from_state, to_state, reason, at from event_transitions where event_id = $1 order by id',
-    [id],
-  );
-  return rows.map((r) => ({ from: r.from_state, to: r.to_state, reason: r.reason, at: r.at }));
+  await recordEventTransition(q, id, from, to, reason);
 }
 
 /** The event is on the calendar, its state unchanged (authorize mode: the capture confirms it). */

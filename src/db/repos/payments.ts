@@ -1,6 +1,7 @@
 import type { PaymentState } from '../../domain/payment-state.ts';
 import type { NextAction, ProviderId } from '../../ports/payments.ts';
 import type { Queryable } from '../database.ts';
+import { recordPaymentTransition } from './audit-trail.ts';
 import type { EventListPosition } from './events.ts';
 
 /** Payments as stored; SQL for them lives here and nowhere else. */
@@ -30,13 +31,6 @@ export interface PaymentRecord {
   paysEvent: boolean;
   createdAt: Date;
   updatedAt: Date;
-}
-
-export interface PaymentTransition {
-  from: PaymentState | null;
-  to: PaymentState;
-  reason: string;
-  at: Date;
 }
 
 const COLUMNS = `id, event_id, user_id, provider, state, price_minor, price_currency, charge_minor, charge_currency, rate, intent,
@@ -91,7 +85,7 @@ export async function insertPayment(q: Queryable, p: NewPayment, reason: string)
      values ($1, $2, $3, $4, 'created', $5, $6, $7, $8, $9) returning ${COLUMNS}`,
     [p.id, p.eventId, p.userId, p.provider, p.priceMinor, p.priceCurrency, p.intent, p.merchantRef, p.expiresAt],
   );
-  await q.query(`insert into payment_transitions (payment_id, from_state, to_state, reason) values ($1, null, 'created', $2)`, [p.id, reason]);
+  await recordPaymentTransition(q, p.id, null, 'created', reason);
   return map(row!);
 }
 
@@ -194,15 +188,7 @@ export async function setPaymentState(q: Queryable, id: string, from: PaymentSta
   const rows = await q.query(`update payments set state = $3, updated_at = now(), version = version + 1 where id = $1 and state = $2 returning id`, [id, from, to]);
   if (rows.length !== 1) throw new Error(`payment ${id} is no longer ${from}`);
   await updatePayment(q, id, c);
-  await q.query(`insert into payment_transitions (payment_id, from_state, to_state, reason) values ($1, $2, $3, $4)`, [id, from, to, reason]);
-}
-
-export async function paymentTransitionsOf(q: Queryable, id: string): Promise<PaymentTransition[]> {
-  const rows = await q.query<{ from_state: PaymentState | null; to_state: PaymentState; reason: string; at: Date }>(
-    'select from_state, to_state, reason, at from payment_transitions where payment_id = $1 order by id',
-    [id],
-  );
-  return rows.map((r) => ({ from: r.from_state, to: r.to_state, reason: r.reason, at: r.at }));
+  await recordPaymentTransition(q, id, from, to, reason);
 }
 
 /** Payments the reconciler should ask the provider about now, oldest first. */

@@ -21,6 +21,7 @@ import {
 } from '../schemas.ts';
 import type { App } from '../server.ts';
 import type { Sessions } from '../sessions.ts';
+import { timelineEntryDto } from '../timeline.ts';
 
 export interface ApiDeps {
   sessions: Sessions;
@@ -177,12 +178,12 @@ export function registerApiRoutes(app: App, deps: ApiDeps) {
 
   app.get(
     '/api/v1/events/:id',
-    { preValidation: signedIn, schema: { tags: ['events'], summary: 'One of your events, with its history', params: IdParams, response: { 200: EventWithHistory, ...errors } } },
+    { preValidation: signedIn, schema: { tags: ['events'], summary: 'One of your events, with its audit trail', params: IdParams, response: { 200: EventWithHistory, ...errors } } },
     async (req) => {
       const s = await sessions.requireUser(req);
       const e = await events.get(s.userId, req.params.id);
-      const transitions = (await events.transitions(e.id)).map((t) => ({ ...t, at: t.at.toISOString() }));
-      return { ...eventDto(e), transitions };
+      const timeline = (await events.timeline(e.id)).map(timelineEntryDto);
+      return { ...eventDto(e), timeline };
     },
   );
 

@@ -5,9 +5,10 @@ import { formatMinor } from '../../domain/money.ts';
 import { isOpen } from '../../domain/payment-state.ts';
 import type { ProviderId } from '../../ports/payments.ts';
 import { Problem } from '../problem.ts';
-import { Payment, PaymentState, PaymentWithHistory, StartPaymentBody } from '../schemas.ts';
+import { Payment, PaymentState, PaymentTimelineEntry, PaymentWithHistory, StartPaymentBody } from '../schemas.ts';
 import type { App } from '../server.ts';
 import type { Sessions } from '../sessions.ts';
+import { timelineEntryDto } from '../timeline.ts';
 
 export interface PaymentRouteDeps {
   sessions: Sessions;
@@ -110,7 +111,7 @@ export function registerPaymentRoutes(app: App, deps: PaymentRouteDeps) {
     async (req) => {
       const s = await sessions.requireUser(req);
       const p = await payments.get(s.userId, req.params.id);
-      const transitions = (await payments.transitions(p.id)).map((t) => ({ ...t, at: t.at.toISOString() }));
+      const transitions = (await payments.transitions(p.id)).map((t) => timelineEntryDto(t) as z.infer<typeof PaymentTimelineEntry>);
       return { ...(await paymentDto(p)), transitions };
     },
   );

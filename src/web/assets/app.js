@@ -461,9 +461,9 @@ async function eventView() {
     const expiredHere = o && (runOut.has(o.id) || Date.parse(o.expiresAt) <= serverNow());
     patch(checkout, o ? `${o.id}|${o.status}|${o.nextAction?.type ?? ''}|${expiredHere}|${canPay}` : '', () => checkoutPanel(o));
     patch(el.actions, waiting ? 'cancel' : '', () => waiting ? [cancelArea, cancelError] : []);
-    patch(el.history, String(e.transitions.length), () => [
+    patch(el.history, String(e.timeline.length), () => [
       h('h2', {}, 'History'),
-      h('ol', { class: 'small' }, e.transitions.map((t) => h('li', {}, `${new Date(t.at).toLocaleString()}: ${t.to} — ${t.reason}`))),
+      h('ol', { class: 'small' }, e.timeline.map((t) => h('li', {}, `${new Date(t.at).toLocaleString()}: ${t.to} — ${t.reason}`))),
     ]);
   }
 
