@@ -38,6 +38,11 @@ export interface EventPaymentHooks {
   /** A paid event failed for good: the money is voided (a hold) or refunded. */
   onFailedForGood(tx: Tx, event: EventRecord, reason: string): Promise<void>;
   /**
+   * Its owner cancels a confirmed event: its money is refunded. The refund, once the provider has
+   * made it, cancels the event and takes it off Google Calendar.
+   */
+  refundConfirmed(tx: Tx, event: EventRecord, reason: string): Promise<void>;
+  /**
    * The event is on the calendar. `confirm`: its money is taken, so it is confirmed now;
    * `awaiting_capture`: a hold is being captured, which confirms it (queued by the hook).
    */
@@ -265,14 +270,26 @@ export class Events {
     return trailOf(this.db, eventId, after);
   }
 
-  async cancel(userId: string, id: string): Promise<EventRecord> {
+  /**
+   * Cancels an event. Unpaid: at once, and its open orders are closed (`done`). Confirmed: its
+   * money is refunded, and the refund cancels it and takes it off Google Calendar (`refunding`).
+   * Asking again is harmless: a cancelled event, or one whose refund is under way, is returned as is.
+   */
+  async cancel(userId: string, id: string): Promise<{ event: EventRecord; outcome: 'done' | 'refunding' }> {
     return this.db.transaction(async (tx) => {
       const e = await repo.findEvent(tx, id, { forUpdate: true });
       if (!e || e.userId !== userId) throw new AppError('not_found', `No event ${id}.`);
-      if (e.state !== 'pending_payment') throw new AppError('conflict', `Only an event waiting for payment can be cancelled here; this one is ${e.state}.`);
+      if (e.state === 'cancelled') return { event: e, outcome: 'done' as const };
+      if (e.state === 'confirmed') {
+        await this.payments.refundConfirmed(tx, e, 'the event was cancelled by its owner');
+        return { event: e, outcome: 'refunding' as const };
+      }
+      if (e.state !== 'pending_payment') {
+        throw new AppError('conflict', `Only an event waiting for payment or confirmed can be cancelled; this one is ${e.state}.`);
+      }
       await repo.setState(tx, id, 'pending_payment', 'cancelled', 'cancelled by the user');
       await this.payments.closeUnpaid(tx, e, 'the event was cancelled');
-      return (await repo.findEvent(tx, id))!;
+      return { event: (await repo.findEvent(tx, id))!, outcome: 'done' as const };
     });
   }
 

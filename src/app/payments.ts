@@ -531,6 +531,13 @@ export class Payments implements EventPaymentHooks {
     }
   }
 
+  async refundConfirmed(tx: Tx, event: EventRecord, reason: string): Promise<void> {
+    // A payment already being refunded (asked twice, or by the payer first) is left as it is.
+    for (const p of await repo.paymentsOfEvent(tx, event.id, { forUpdate: true })) {
+      if (p.state === 'captured') await this.#returnMoney(tx, p, reason);
+    }
+  }
+
   async onCalendar(tx: Tx, event: EventRecord): Promise<'confirm' | 'awaiting_capture'> {
     const payments = await repo.paymentsOfEvent(tx, event.id, { forUpdate: true });
     if (payments.some((p) => p.state === 'captured')) return 'confirm';

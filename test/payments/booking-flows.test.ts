@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { sandboxJson } from '../support/google.ts';
+import { createEvent, startPayment } from '../support/payments.ts';
 import {
   addFault,
   book,
@@ -167,6 +168,27 @@ for (const provider of ['paypal', 'binance'] as const satisfies readonly Provide
       const e = await (await import('../support/payments.ts')).getEvent(f.app, f.browser, event.id);
       assert.equal(e.state, 'pending_payment');
       assert.equal((await calendarCopies(f, event.id)).length, 0);
+    });
+
+    it('cancelling a confirmed event refunds it and cancels it on Google Calendar, attendees told per sendUpdates', async () => {
+      const event = await createEvent(f.app, f.browser, { title: 'Cancelled after', sendUpdates: 'externalOnly', attendees: [{ email: 'guest@elsewhere.example' }] });
+      const payment = await startPayment(f.app, f.browser, event.id, provider);
+      await payerPays(f, provider, payment);
+      await waitForEvent(f.app, f.browser, event.id, 'confirmed');
+      const api = await import('../support/google.ts');
+      const first = await api.apiPost(f.app, f.browser, `/api/v1/events/${event.id}/cancel`, {});
+      assert.equal(first.status, 202, JSON.stringify(first.body));
+      const again = await api.apiPost(f.app, f.browser, `/api/v1/events/${event.id}/cancel`, {});
+      assert.ok(again.status === 202 || again.status === 200, `asking again is harmless (${again.status})`);
+      await waitForPayment(f.app, f.browser, payment.id, 'refunded');
+      const cancelled = await waitForEvent(f.app, f.browser, event.id, 'cancelled');
+      assert.match(cancelled.timeline.map((t: any) => t.reason).join('\n'), /cancelled by its owner/);
+      await waitFor('the Google event cancelled', async () => ((await calendarCopies(f, event.id))[0]?.status === 'cancelled' ? true : null));
+      const notes = (await sandboxJson(f.app, '/__sandbox/google/notifications')).body.notifications as { eventId: string; action: string; sendUpdates: string }[];
+      const googleId = cancelled.google.eventId;
+      assert.deepEqual(notes.filter((n) => n.eventId === googleId && n.action === 'cancelled').map((n) => n.sendUpdates), ['externalOnly']);
+      const third = await api.apiPost(f.app, f.browser, `/api/v1/events/${event.id}/cancel`, {});
+      assert.equal(third.status, 200, 'a cancelled event is returned as it is');
     });
 
     it('a refund through the API returns the money and cancels the confirmed event', async () => {

@@ -189,10 +189,23 @@ export function registerApiRoutes(app: App, deps: ApiDeps) {
 
   app.post(
     '/api/v1/events/:id/cancel',
-    { preValidation: signedIn, schema: { tags: ['events'], summary: 'Cancel an event that is still waiting for payment', params: IdParams, response: { 200: Event, ...errors } } },
-    async (req) => {
+    {
+      preValidation: signedIn,
+      schema: {
+        tags: ['events'],
+        summary: 'Cancel an event',
+        description:
+          'An event waiting for payment is cancelled at once (200) and its open orders are closed. A confirmed event is refunded (202): ' +
+          'once the provider has made the refund, the event becomes `cancelled` and is removed from Google Calendar, attendees ' +
+          'notified per its `sendUpdates`. Asking again is harmless. An event being paid or added to the calendar cannot be cancelled yet (409).',
+        params: IdParams,
+        response: { 200: Event, 202: Event, ...errors },
+      },
+    },
+    async (req, reply) => {
       const s = await sessions.requireUser(req);
-      return eventDto(await events.cancel(s.userId, req.params.id));
+      const { event, outcome } = await events.cancel(s.userId, req.params.id);
+      return reply.code(outcome === 'refunding' ? 202 : 200).send(eventDto(event));
     },
   );
 
