@@ -34,6 +34,15 @@ export const PAYMENT_QUEUES = {
   reconcile: 'payment.reconcile',
 } as const;
 
+const MOVEMENT_QUEUE: Record<repo.MoneyOperation, string> = {
+  capture: PAYMENT_QUEUES.capture,
+  void: PAYMENT_QUEUES.release,
+  refund: PAYMENT_QUEUES.refund,
+};
+
+/** The operation names in the idempotency keys (as sent since the first release). */
+const MOVEMENT_KEY: Record<repo.MoneyOperation, string> = { capture: 'capture-hold', void: 'release', refund: 'refund' };
+
 export const PAYMENT_CODES = {
   notPayable: 'event_not_payable',
   notRefundable: 'payment_not_refundable',
@@ -390,10 +399,10 @@ export class Payments implements EventPaymentHooks {
             }
           } else if (p.state === 'authorized' && snap.status === 'authorized' && e.state === 'paid' && e.onCalendarAt) {
             // A hold on an event already on the calendar is captured; if its capture job was lost, this queues it again.
-            await this.jobs.send(tx, PAYMENT_QUEUES.capture, { paymentId: p.id }, { singletonKey: p.id });
+            await this.#moveMoney(tx, p, 'capture', 'the event is on Google Calendar');
           } else if (p.state === 'voiding' && snap.status === 'captured') {
             await to('refunding', `${name} had captured it before the void; refunding instead`);
-            await this.jobs.send(tx, PAYMENT_QUEUES.refund, { paymentId: p.id }, { singletonKey: p.id });
+            await this.#moveMoney(tx, p, 'refund', `${name} had captured it before the void`);
           } else if (p.state === 'expired' || p.state === 'cancelled' || p.state === 'declined' || p.state === 'error') {
             await this.#late(tx, p, snap.status, `${label} at ${name} after the payment was ${p.state} (${source}); the money goes back`, refs);
           }
@@ -466,7 +475,7 @@ export class Payments implements EventPaymentHooks {
     const next = status === 'authorized' ? 'voiding' : 'refunding';
     assertPaymentTransition(p.state, next);
     await repo.setPaymentState(tx, p.id, p.state, next, reason, { ...refs, nextAction: null, reason });
-    await this.jobs.send(tx, next === 'voiding' ? PAYMENT_QUEUES.release : PAYMENT_QUEUES.refund, { paymentId: p.id }, { singletonKey: p.id });
+    await this.#moveMoney(tx, p, next === 'voiding' ? 'void' : 'refund', reason);
     this.log.warn({ paymentId: p.id, reason }, 'payment returned');
   }
 
@@ -489,7 +498,7 @@ export class Payments implements EventPaymentHooks {
     else if (p.state === 'captured' || p.state === 'review') {
       assertPaymentTransition(p.state, 'refunding');
       await repo.setPaymentState(tx, p.id, p.state, 'refunding', reason, { reason, checkAfter: this.#later() });
-      await this.jobs.send(tx, PAYMENT_QUEUES.refund, { paymentId: p.id }, { singletonKey: p.id });
+      await this.#moveMoney(tx, p, 'refund', reason);
     }
   }
 
@@ -543,7 +552,7 @@ export class Payments implements EventPaymentHooks {
     if (payments.some((p) => p.state === 'captured')) return 'confirm';
     const held = payments.find((p) => p.state === 'authorized');
     if (!held) throw new Error(`event ${event.id} is paid but no payment holds its money`);
-    await this.jobs.send(tx, PAYMENT_QUEUES.capture, { paymentId: held.id }, { singletonKey: held.id });
+    await this.#moveMoney(tx, held, 'capture', 'the event is on Google Calendar');
     return 'awaiting_capture';
   }
 
@@ -556,7 +565,7 @@ export class Payments implements EventPaymentHooks {
     const name = PROVIDER_NAMES[p.provider];
     let snap: Snapshot;
     try {
-      snap = await this.#provider(p.provider).capture(refsOf(p), this.#call(p, 'capture-hold'));
+      snap = await this.#provider(p.provider).capture(refsOf(p), await this.#movementCall(p, 'capture'));
     } catch (err) {
       if (!isAppError(err)) throw err;
       if (err.retryable && !ctx.lastAttempt) throw err;
@@ -581,7 +590,7 @@ export class Payments implements EventPaymentHooks {
     if (!p || !p.providerRef || isOpen(p.state) || p.state === 'captured' || p.state === 'authorized') return;
     let snap: Snapshot;
     try {
-      snap = await this.#provider(p.provider).release(refsOf(p), this.#call(p, 'release'));
+      snap = await this.#provider(p.provider).release(refsOf(p), p.state === 'voiding' ? await this.#movementCall(p, 'void') : this.#call(p, 'release'));
     } catch (err) {
       if (!isAppError(err, 'conflict')) throw err;
       // Paid before it could be closed: settle reads it, and the money goes back.
@@ -597,7 +606,7 @@ export class Payments implements EventPaymentHooks {
     const amount = { minor: p.chargeMinor ?? p.priceMinor, currency: p.chargeCurrency ?? p.priceCurrency };
     let snap: Snapshot;
     try {
-      snap = await this.#provider(p.provider).refund(refsOf(p), amount, (p.reason ?? 'LeadsCalendar refund').slice(0, 120), this.#call(p, 'refund'));
+      snap = await this.#provider(p.provider).refund(refsOf(p), amount, (p.reason ?? 'LeadsCalendar refund').slice(0, 120), await this.#movementCall(p, 'refund'));
     } catch (err) {
       if (!isAppError(err)) throw err;
       if (err.retryable && !ctx.lastAttempt) throw err;
@@ -655,6 +664,29 @@ export class Payments implements EventPaymentHooks {
   /** One key per payment and operation: every retry of that operation reuses it. */
   #call(p: Pick<PaymentRecord, 'id'>, operation: string): Call {
     return { idempotencyKey: `${p.id}-${operation}`, signal: AbortSignal.timeout(PROVIDER_DEADLINE_MS) };
+  }
+
+  /**
+   * Decides a capture, void or refund, in the caller's transaction: our own row (one per payment
+   * and operation, its idempotency key fixed once) and the job that asks the provider. Deciding
+   * again keeps the first row and only makes sure the job is queued (a lost job is replaced).
+   */
+  async #moveMoney(tx: Tx, p: Pick<PaymentRecord, 'id'>, operation: repo.MoneyOperation, reason: string): Promise<void> {
+    await repo.recordMoneyMovement(tx, p.id, operation, this.#call(p, MOVEMENT_KEY[operation]).idempotencyKey, reason);
+    await this.jobs.send(tx, MOVEMENT_QUEUE[operation], { paymentId: p.id }, { singletonKey: p.id });
+  }
+
+  /**
+   * The provider call of a decided movement, with the key its row fixed. A job queued by a release
+   * that did not record movements finds no row: it records it now, with the key that release used.
+   */
+  async #movementCall(p: PaymentRecord, operation: repo.MoneyOperation): Promise<Call> {
+    let key = await repo.moneyMovementKey(this.db, p.id, operation);
+    if (!key) {
+      await repo.recordMoneyMovement(this.db, p.id, operation, this.#call(p, MOVEMENT_KEY[operation]).idempotencyKey, p.reason ?? operation);
+      key = (await repo.moneyMovementKey(this.db, p.id, operation))!;
+    }
+    return { idempotencyKey: key, signal: AbortSignal.timeout(PROVIDER_DEADLINE_MS) };
   }
 }
 

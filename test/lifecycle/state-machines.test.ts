@@ -162,6 +162,19 @@ for (const kind of await dbKinds()) {
       assert.equal((await trailOf(t.db, eventId)).length, trail.length);
     });
 
+    it('keeps one capture, one void and one refund per payment: the first decision stands', async () => {
+      const { paymentId } = await seed(t.db);
+      assert.equal(await payments.recordMoneyMovement(t.db, paymentId, 'refund', `${paymentId}-refund`, 'asked by the payer'), true);
+      assert.equal(await payments.recordMoneyMovement(t.db, paymentId, 'refund', `${paymentId}-refund-again`, 'asked twice'), false);
+      assert.equal(await payments.moneyMovementKey(t.db, paymentId, 'refund'), `${paymentId}-refund`);
+      await assert.rejects(
+        t.db.query(`insert into money_movements (payment_id, operation, idempotency_key, reason) values ($1, 'refund', 'other', 'bypassing the repo')`, [paymentId]),
+        (err: { code?: string }) => err.code === '23505',
+      );
+      assert.equal(await payments.recordMoneyMovement(t.db, paymentId, 'capture', `${paymentId}-capture-hold`, 'on the calendar'), true);
+      assert.equal(await payments.moneyMovementKey(t.db, paymentId, 'void'), null);
+    });
+
     if (kind === 'postgres') {
       it('announces each committed entry to other connections (LISTEN event_changes), never a rolled-back one', async () => {
         const listener = new pg.Client({ connectionString: t.url });

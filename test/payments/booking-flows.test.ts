@@ -184,6 +184,8 @@ for (const provider of ['paypal', 'binance'] as const satisfies readonly Provide
       const cancelled = await waitForEvent(f.app, f.browser, event.id, 'cancelled');
       assert.match(cancelled.timeline.map((t: any) => t.reason).join('\n'), /cancelled by its owner/);
       await waitFor('the Google event cancelled', async () => ((await calendarCopies(f, event.id))[0]?.status === 'cancelled' ? true : null));
+      const moves = await f.app.db.db.query<{ operation: string }>('select operation from money_movements where payment_id = $1 order by operation', [payment.id]);
+      assert.deepEqual(moves.map((m) => m.operation), provider === 'paypal' ? ['capture', 'refund'] : ['refund'], 'one row per movement, asked twice or not');
       const notes = (await sandboxJson(f.app, '/__sandbox/google/notifications')).body.notifications as { eventId: string; action: string; sendUpdates: string }[];
       const googleId = cancelled.google.eventId;
       assert.deepEqual(notes.filter((n) => n.eventId === googleId && n.action === 'cancelled').map((n) => n.sendUpdates), ['externalOnly']);

@@ -62,3 +62,16 @@ begin
 end $$;
 create trigger audit_trail_announce after insert on audit_trail
   for each row execute function announce_audit_entry();
+
+-- Money taken or returned after the payer paid: one row per payment and operation, written in the
+-- transaction that decides it. The operation's job calls the provider with the row's idempotency
+-- key; deciding again finds the row. With the provider's idempotency, a payment is captured,
+-- voided and refunded at most once.
+create table money_movements (
+  payment_id uuid not null references payments(id) on delete cascade,
+  operation text not null check (operation in ('capture', 'void', 'refund')),
+  idempotency_key text not null unique,
+  reason text not null,
+  asked_at timestamptz not null default now(),
+  primary key (payment_id, operation)
+);

@@ -231,3 +231,23 @@ export async function findNotification(q: Queryable, id: string) {
 export async function markNotificationProcessed(q: Queryable, id: string, outcome: string): Promise<void> {
   await q.query('update payment_notifications set processed_at = now(), outcome = $2 where id = $1', [id, outcome]);
 }
+
+// ── Money movements: one capture, void and refund per payment ──────────────────────────────────
+
+export type MoneyOperation = 'capture' | 'void' | 'refund';
+
+/** Records the decision to move money; false when it was taken before (the first row stands). */
+export async function recordMoneyMovement(q: Queryable, paymentId: string, operation: MoneyOperation, idempotencyKey: string, reason: string): Promise<boolean> {
+  const rows = await q.query(
+    `insert into money_movements (payment_id, operation, idempotency_key, reason) values ($1, $2, $3, $4)
+     on conflict (payment_id, operation) do nothing returning payment_id`,
+    [paymentId, operation, idempotencyKey, reason],
+  );
+  return rows.length === 1;
+}
+
+/** The key the provider call of a decided movement must carry; null when none was decided. */
+export async function moneyMovementKey(q: Queryable, paymentId: string, operation: MoneyOperation): Promise<string | null> {
+  const [row] = await q.query<{ idempotency_key: string }>('select idempotency_key from money_movements where payment_id = $1 and operation = $2', [paymentId, operation]);
+  return row?.idempotency_key ?? null;
+}
