@@ -59,7 +59,8 @@ export function moneyReturnedMail(e: EventRecord, p: PaymentRecord, why: string,
 }
 
 export function reminderMail(e: EventRecord, links: MailLinks): MailContent {
-  const deadline = DateTime.fromJSDate(e.pendingUntil, { zone: e.timeZone }).toFormat("cccc d LLLL yyyy, HH:mm '('ZZZZ')'");
+  // Named by its IANA zone, as the event's times are: ICU's zone names vary with the machine.
+  const deadline = `${DateTime.fromJSDate(e.pendingUntil, { zone: e.timeZone }).toFormat('cccc d LLLL yyyy, HH:mm')} (${e.timeZone})`;
   const price = `${formatMinor(e.priceMinor, e.priceCurrency)} ${e.priceCurrency}`;
   return {
     subject: `Pay by ${deadline} to keep “${e.title}”`,
