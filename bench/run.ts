@@ -155,7 +155,7 @@ const env = {
   PUBLIC_BASE_URL: base,
   DATA_DIR: dataDir,
   LOG_LEVEL: 'warn',
-  ...sandboxEnv(sandbox.url),
+  ...sandboxEnv(sandbox),
 };
 const startApp = () => spawn(process.execPath, [join(ROOT, 'dist/main.js')], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
 

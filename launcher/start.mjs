@@ -2,8 +2,8 @@
 // `npm start`: runs LeadsCalendar as two processes that share nothing but the environment.
 //
 // Sandbox mode (APP_MODE unset or `sandbox`): starts the provider emulators first, waits for their
-// `{ type: 'ready', url, credentials }` message, then starts the app with the sandbox's base URLs
-// and credentials in its environment. Live mode: starts the app alone.
+// `{ type: 'ready', url, smtpUrl, credentials }` message, then starts the app with the sandbox's base
+// URLs, credentials and mail server (its outbox) in its environment. Live mode: starts the app alone.
 //
 // SIGTERM/SIGINT stop the app first (gracefully: it finishes in-flight requests and jobs), then
 // the sandbox; the exit status is 0 only if both stopped cleanly. If either process dies on its
@@ -86,9 +86,10 @@ function watch(proc) {
 }
 
 /** The variables the app reads in place of a live provider's: see src/config/env.ts. */
-function providerEnv(url, c) {
+function providerEnv(url, smtpUrl, c) {
   return {
     SANDBOX_URL: url,
+    ...(smtpUrl ? { SMTP_URL: smtpUrl } : {}),
     GOOGLE_OAUTH_BASE_URL: url,
     GOOGLE_API_BASE_URL: url,
     PAYPAL_API_BASE_URL: url,
@@ -151,7 +152,7 @@ let appEnv = { ...env };
 if (mode === 'sandbox') {
   const ready = await startSandbox();
   if (!ready) await new Promise(() => {}); // shutdown() exits
-  appEnv = { ...env, ...providerEnv(ready.url, ready.credentials) };
+  appEnv = { ...env, ...providerEnv(ready.url, typeof ready.smtpUrl === 'string' ? ready.smtpUrl : undefined, ready.credentials) };
 }
 if (!shuttingDown) {
   app = start('app', appBin, appEnv);

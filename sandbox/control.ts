@@ -111,6 +111,6 @@ function statePage(s: Record<string, unknown>): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>LeadsCalendar sandbox</title>
 <style>body{font:14px system-ui,sans-serif;margin:2rem;max-width:70rem}pre{background:#f5f5f7;padding:1rem;overflow:auto;max-height:30rem}</style>
 </head><body><h1>LeadsCalendar provider sandbox</h1>
-<p>Emulated Google, PayPal and Binance Pay. Control API: <code>/__sandbox/faults</code>, <code>/__sandbox/state</code>, <code>/__sandbox/reset</code>, <code>/__sandbox/settings</code>, <code>/__sandbox/webhooks</code>. See the documentation's sandbox page.</p>
+<p>Emulated Google, PayPal and Binance Pay. Control API: <code>/__sandbox/faults</code>, <code>/__sandbox/state</code>, <code>/__sandbox/reset</code>, <code>/__sandbox/settings</code>, <code>/__sandbox/webhooks</code>. Mail sent by the app: <a href="/__sandbox/mail">/__sandbox/mail</a>. See the documentation's sandbox page.</p>
 ${sections}</body></html>`;
 }

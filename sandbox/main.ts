@@ -21,20 +21,26 @@ if (!Number.isInteger(port) || port < 0 || port > 65_535) {
   process.exit(2);
 }
 
+const smtpPort = env.SANDBOX_SMTP_PORT === undefined || env.SANDBOX_SMTP_PORT === '' ? 0 : Number(env.SANDBOX_SMTP_PORT);
+if (!Number.isInteger(smtpPort) || smtpPort < 0 || smtpPort > 65_535) {
+  logger.fatal(`SANDBOX_SMTP_PORT must be a port number (0 picks a free one), not ${JSON.stringify(env.SANDBOX_SMTP_PORT)}`);
+  process.exit(2);
+}
+
 const settings: SandboxOptions['settings'] = {};
 if (env.SANDBOX_PAYPAL_WEBHOOK_URL) settings.paypalWebhookUrl = env.SANDBOX_PAYPAL_WEBHOOK_URL;
 if (env.SANDBOX_BINANCE_WEBHOOK_URL) settings.binanceWebhookUrl = env.SANDBOX_BINANCE_WEBHOOK_URL;
 
 let sandbox: Awaited<ReturnType<typeof startSandbox>>;
 try {
-  sandbox = await startSandbox({ host, port, logger, dataDir, settings });
+  sandbox = await startSandbox({ host, port, logger, dataDir, settings, smtpPort });
 } catch (err) {
   logger.fatal({ err }, 'the sandbox could not start');
   process.exit(1);
 }
 
-logger.info({ url: sandbox.url, dataDir }, `sandbox listening on ${sandbox.url} (control: ${sandbox.url}/__sandbox)`);
-process.send?.({ type: 'ready', url: sandbox.url, credentials: SANDBOX_CREDENTIALS });
+logger.info({ url: sandbox.url, smtpUrl: sandbox.smtpUrl, dataDir }, `sandbox listening on ${sandbox.url} (control: ${sandbox.url}/__sandbox, outbox: ${sandbox.url}/__sandbox/mail)`);
+process.send?.({ type: 'ready', url: sandbox.url, smtpUrl: sandbox.smtpUrl, credentials: SANDBOX_CREDENTIALS });
 
 let stopping = false;
 function stop(reason: string) {

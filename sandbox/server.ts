@@ -7,6 +7,8 @@ import type { ProviderEmulator, SandboxContext, SandboxSettings } from './contex
 import { registerControlRoutes, SettingsPatch } from './control.ts';
 import { FaultRegistry } from './faults.ts';
 import { GoogleEmulator } from './google/emulator.ts';
+import { MailOutbox } from './mail/outbox.ts';
+import { registerMailRoutes } from './mail/routes.ts';
 import { PaypalEmulator } from './paypal/emulator.ts';
 import { encodeState } from './persistence/codec.ts';
 import { StatePersister } from './persistence/persister.ts';
@@ -28,6 +30,9 @@ export interface SandboxOptions {
   settings?: Partial<SandboxSettings>;
   webhooks?: DispatcherOptions;
   now?: () => number;
+  /** The outbox's SMTP server: loopback, on a free port unless given. */
+  smtpHost?: string;
+  smtpPort?: number;
 }
 
 export interface Sandbox {
@@ -35,6 +40,9 @@ export interface Sandbox {
   ctx: SandboxContext;
   app: FastifyInstance;
   emulators: { google: GoogleEmulator; paypal: PaypalEmulator; binance: BinanceEmulator };
+  /** Where to send mail: every message is kept in the outbox (/__sandbox/mail). */
+  smtpUrl: string;
+  outbox: MailOutbox;
   close(): Promise<void>;
 }
 
@@ -86,6 +94,14 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     binance: new BinanceEmulator(ctx),
   };
   const byProvider: Record<string, ProviderEmulator> = emulators;
+  let persister: StatePersister | null = null;
+  const outbox = new MailOutbox({
+    host: opts.smtpHost ?? '127.0.0.1',
+    port: opts.smtpPort ?? 0,
+    // A mail is on disk before the server says it took it.
+    onChange: async () => persister?.flush(),
+  });
+  ctx.afterReset = async () => outbox.clear();
 
   const log: StateLog = opts.logger ?? {
     warn: (_obj, msg) => process.emitWarning(msg, 'SandboxStateWarning'),
@@ -98,25 +114,34 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     settings: ctx.settings,
     faults: faults.dump(),
     webhooks: ctx.webhooks.dump(),
+    mail: outbox.dump(),
     ...Object.fromEntries(Object.entries(emulators).map(([name, e]) => [name, e.dump()])),
   });
   const restoredFrom = dir?.read('state', (stored) => {
     try {
       restoreState(stored, ctx, emulators);
+      // A state written before the outbox existed has none: it starts empty.
+      const mail = (stored as { mail?: unknown }).mail;
+      if (mail !== undefined) outbox.restore(mail);
     } catch (err) {
       resetState(ctx, emulators);
+      outbox.clear();
       throw err;
     }
   });
   Object.assign(ctx.settings, opts.settings);
-  const persister = dir ? new StatePersister(dir, capture, log, restoredFrom === 'current') : null;
+  persister = dir ? new StatePersister(dir, capture, log, restoredFrom === 'current') : null;
   if (persister) {
-    ctx.webhooks.onChange(() => persister.flushSoon());
-    ctx.afterReset = () => persister.reset();
+    const p = persister;
+    ctx.webhooks.onChange(() => p.flushSoon());
+    ctx.afterReset = async () => {
+      outbox.clear();
+      await p.reset();
+    };
     // Whatever a request changed is on disk before its answer leaves: a crash cannot take back
     // what a client was told.
     app.addHook('onSend', async (_req, _reply, payload) => {
-      await persister.flush();
+      await p.flush();
       return payload;
     });
     // Settings from the environment, a fresh state, or one restored from the last good copy are stored now.
@@ -156,10 +181,13 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 
   for (const e of Object.values(emulators)) await e.register(app);
   registerControlRoutes(app, ctx, byProvider);
+  registerMailRoutes(app, outbox, () => ctx.baseUrl);
 
   try {
+    await outbox.listen();
     await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 4010 });
   } catch (err) {
+    await outbox.close();
     dir?.release();
     throw err;
   }
@@ -173,8 +201,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     ctx,
     app,
     emulators,
+    smtpUrl: outbox.url,
+    outbox,
     async close() {
       ctx.webhooks.close();
+      await outbox.close();
       await app.close();
       await persister?.flush();
       dir?.release();

@@ -26,6 +26,8 @@ import { createPaypalProvider } from './providers/paypal/adapter.ts';
 import { createBinanceProvider } from './providers/binance/adapter.ts';
 import { registerPaymentRoutes } from './http/routes/payments.ts';
 import { registerWebhookRoutes } from './http/routes/webhooks.ts';
+import { Mails } from './app/mails.ts';
+import { createSmtpMailer } from './providers/smtp/mailer.ts';
 
 export interface Runtime {
   /** Where the app listens, e.g. http://127.0.0.1:3000. */
@@ -35,6 +37,7 @@ export interface Runtime {
   jobs: JobQueue;
   events: Events;
   payments: Payments;
+  mails: Mails;
   google: GoogleConnections;
   log: Logger;
   endpoints: ProviderEndpoints;
@@ -86,6 +89,15 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       oauthOrigin: endpoints.googleOAuth,
     });
     const google = new GoogleConnections(db, oauth, new TokenCipher(secrets.encryptionKey), { rootUrl: endpoints.googleApi }, log.child({ component: 'google' }));
+    const mailer = createSmtpMailer({ url: config.mail.smtpUrl, from: config.mail.from });
+    cleanup.unshift(async () => mailer.close());
+    const mails = new Mails(
+      db,
+      jobs,
+      mailer,
+      { publicBaseUrl: config.publicBaseUrl, reminderMinutes: config.mail.reminderMinutes, from: config.mail.from },
+      log.child({ component: 'mail' }),
+    );
     const payments = new Payments(
       db,
       jobs,
@@ -113,6 +125,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
         reconcileIntervalSeconds: config.payments.reconcileIntervalSeconds,
       },
       log.child({ component: 'payments' }),
+      mails,
       metrics,
     );
     const events = new Events(db, jobs, google, {
@@ -120,7 +133,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       pricing: config.pricing,
       paymentTtlMinutes: config.paymentTtlMinutes,
       ...config.calendar,
-    }, log.child({ component: 'events' }), payments);
+    }, log.child({ component: 'events' }), payments, mails);
     const sessions = new Sessions(new SessionService(db), config.publicBaseUrl);
     const signIn = new SignIn(oauth, google, config.publicBaseUrl, (tx, userId) => events.resumeForUser(tx, userId));
     let rateLimits;
@@ -174,6 +187,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       jobs,
       events,
       payments,
+      mails,
       google,
       log,
       endpoints,

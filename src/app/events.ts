@@ -11,6 +11,7 @@ import type { JobContext, JobQueue } from '../jobs/queue.ts';
 import type { Logger } from '../observability/logger.ts';
 import { listEventPage, type EventPage, type EventPageRequest } from './event-list.ts';
 import type { GoogleConnections } from './google-connections.ts';
+import type { MailHooks } from './mails.ts';
 import type { CalendarEventInput, CalendarPort, CalendarSummary, InsertedEvent } from '../ports/calendar.ts';
 
 /**
@@ -116,6 +117,7 @@ export class Events {
     private readonly cfg: EventsConfig,
     private readonly log: Logger,
     private readonly payments: EventPaymentHooks,
+    private readonly mails: MailHooks,
   ) {
     jobs.define<{ eventId: string }>({
       name: QUEUES.insert,
@@ -250,6 +252,7 @@ export class Events {
       );
       // Unpaid by its deadline, the event expires (and its open orders are closed).
       await this.jobs.send(tx, QUEUES.expire, { eventId: id }, { startAfter: created.pendingUntil, singletonKey: id });
+      await this.mails.queueReminder(tx, created);
       return created;
     });
     return { event, availability };
@@ -353,6 +356,7 @@ export class Events {
         return 'awaiting_capture';
       }
       await repo.setState(tx, eventId, 'paid', 'confirmed', `on Google Calendar (${result.outcome})`, { googleEventId: result.providerEventId, onCalendar: true, ...link });
+      await this.mails.queueConfirmation(tx, eventId);
       return 'confirmed';
     });
     ctx.log.info({ eventId, outcome: result.outcome, next: outcome }, 'event on Google Calendar');

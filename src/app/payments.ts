@@ -17,6 +17,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { Call, PaymentProvider, PaymentRefs, ProviderId, RawNotification, Snapshot } from '../ports/payments.ts';
 import { decodeCursor, encodeCursor } from './event-list.ts';
 import { QUEUES as EVENT_QUEUES, type EventPaymentHooks } from './events.ts';
+import type { MailHooks } from './mails.ts';
 
 /**
  * The money path: start a payment, settle it from the provider's truth, and move money back when
@@ -75,6 +76,7 @@ export class Payments implements EventPaymentHooks {
     private readonly providers: Record<ProviderId, PaymentProvider>,
     private readonly cfg: PaymentsConfig,
     private readonly log: Logger,
+    private readonly mails: MailHooks,
     private readonly metrics?: Metrics,
   ) {
     const perPayment = (name: string, run: (id: string, ctx: JobContext) => Promise<unknown>, retryLimit = 10) =>
@@ -396,6 +398,7 @@ export class Payments implements EventPaymentHooks {
             await to('captured', `captured at ${name}, capture ${snap.captureRef ?? ''}`.trim(), { reason: null });
             if (e.state === 'paid' && e.onCalendarAt) {
               await events.setState(tx, e.id, 'paid', 'confirmed', `payment captured at ${name}; on Google Calendar`);
+              await this.mails.queueConfirmation(tx, e.id);
             }
           } else if (p.state === 'authorized' && snap.status === 'authorized' && e.state === 'paid' && e.onCalendarAt) {
             // A hold on an event already on the calendar is captured; if its capture job was lost, this queues it again.
@@ -443,6 +446,8 @@ export class Payments implements EventPaymentHooks {
         }
       }
       const after = (await repo.findPayment(tx, p.id))!;
+      // Held or taken money that went back: the payer hears of it, whichever path returned it.
+      if (after.state !== p.state && (after.state === 'voided' || after.state === 'refunded')) await this.mails.queueMoneyReturned(tx, after);
       await repo.updatePayment(tx, p.id, { ...refs, checkAfter: this.#nextCheck(after, snap) });
       return (await repo.findPayment(tx, p.id))!;
     });

@@ -46,6 +46,17 @@ const base = z.object({
   EVENT_PRICE_MINOR: z.coerce.number().int().min(1).max(1_000_000).default(100),
   EVENT_PRICE_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD').default('USD'),
   PAYMENT_TTL_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(30),
+  // Minutes before an unpaid event's deadline that its reminder mail goes; 0: none. Default: see loadConfig.
+  PAYMENT_REMINDER_MINUTES: z.coerce.number().int().min(0).max(7 * 24 * 60).optional(),
+  // Where mail goes: smtp:// (STARTTLS when offered) or smtps://, the login in the user part. May hold a password.
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^\s/?#]+\/?(?:\?[^\s#]*)?$/i, 'must be an smtp:// or smtps:// URL such as smtps://user:password@mail.example.com:465')
+    .optional(),
+  MAIL_FROM: z
+    .string()
+    .regex(/^(?:[^<>\r\n]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/, 'must be an address, or a name and an address: LeadsCalendar <bookings@example.com>')
+    .optional(),
   // AUTHORIZE: hold the money, capture it once the event is on the calendar (void if it cannot get
   // there: no fee lost). CAPTURE: take it at approval, refund if the event cannot be confirmed.
   PAYPAL_INTENT: z.enum(['AUTHORIZE', 'CAPTURE']).default('AUTHORIZE'),
@@ -89,7 +100,7 @@ const PROVIDER_CREDENTIALS = [
   'BINANCE_SECRET_KEY',
 ] as const satisfies readonly (keyof Raw)[];
 
-const LIVE_REQUIRED = ['PUBLIC_BASE_URL', 'SESSION_SECRET', 'ENCRYPTION_KEY', ...PROVIDER_CREDENTIALS] as const satisfies readonly (keyof Raw)[];
+const LIVE_REQUIRED = ['PUBLIC_BASE_URL', 'SESSION_SECRET', 'ENCRYPTION_KEY', 'SMTP_URL', 'MAIL_FROM', ...PROVIDER_CREDENTIALS] as const satisfies readonly (keyof Raw)[];
 
 const PROVIDER_BASE_URLS = ['GOOGLE_OAUTH_BASE_URL', 'GOOGLE_API_BASE_URL', 'PAYPAL_API_BASE_URL', 'BINANCE_API_BASE_URL'] as const satisfies readonly (keyof Raw)[];
 
@@ -118,6 +129,13 @@ export interface Config {
   trustProxy: boolean;
   pricing: { minor: number; currency: string };
   paymentTtlMinutes: number;
+  mail: {
+    /** May hold the mail server's password: never log it. */
+    smtpUrl: string;
+    from: string;
+    /** Minutes before an unpaid event's deadline that its reminder goes; 0: no reminder. */
+    reminderMinutes: number;
+  };
   payments: {
     paypalIntent: 'AUTHORIZE' | 'CAPTURE';
     paypalBrandName: string;
@@ -155,6 +173,17 @@ const LIVE_ENDPOINTS: ProviderEndpoints = {
   binanceApi: 'https://bpay.binanceapi.com',
 };
 
+/** Sandbox mode's sender; live mode requires MAIL_FROM. `.localhost` is reserved: it can never be someone's domain. */
+export const SANDBOX_MAIL_FROM = 'LeadsCalendar sandbox <bookings@leadscalendar.localhost>';
+
+/**
+ * Ten minutes before the deadline: time enough to pay, late enough that a person in the middle of
+ * paying is rarely reminded. A short payment window gets its middle instead (a 1-minute one, none).
+ */
+export function defaultReminderMinutes(ttlMinutes: number): number {
+  return Math.min(10, Math.floor(ttlMinutes / 2));
+}
+
 /** Reads and validates the environment; throws ConfigError listing every problem. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Empty strings count as unset: `FOO=` in a .env file means "no value", not "the empty value".
@@ -178,6 +207,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // The emulators' credentials and address come from the launcher; the app has no copy of them.
     const missing = [
       ...PROVIDER_CREDENTIALS.filter((k) => cleaned[k] === undefined),
+      // The sandbox's mail server: it keeps every mail in its outbox (/__sandbox/mail).
+      ...(cleaned.SMTP_URL === undefined ? ['SMTP_URL'] : []),
       ...(cleaned.SANDBOX_URL === undefined ? PROVIDER_BASE_URLS.filter((k) => cleaned[k] === undefined) : []),
     ];
     if (missing.length)
@@ -189,6 +220,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (parsed.success && parsed.data.EVENT_PRICE_CURRENCY !== 'USD') {
     problems.push(
       `EVENT_PRICE_CURRENCY: Binance Pay orders are priced in USDT from a USD price (BINANCE_USDT_RATE is USDT per USD), so the price must be in USD; got ${parsed.data.EVENT_PRICE_CURRENCY}`,
+    );
+  }
+  if (parsed.success && parsed.data.PAYMENT_REMINDER_MINUTES !== undefined && parsed.data.PAYMENT_REMINDER_MINUTES > 0 && parsed.data.PAYMENT_REMINDER_MINUTES >= parsed.data.PAYMENT_TTL_MINUTES) {
+    problems.push(
+      `PAYMENT_REMINDER_MINUTES: the reminder goes this long before the payment deadline, so it must be less than PAYMENT_TTL_MINUTES (${parsed.data.PAYMENT_TTL_MINUTES}); 0 sends none`,
     );
   }
   if (problems.length || !parsed.success) throw new ConfigError(problems);
@@ -220,6 +256,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: raw.TRUST_PROXY,
     pricing: { minor: raw.EVENT_PRICE_MINOR, currency: raw.EVENT_PRICE_CURRENCY },
     paymentTtlMinutes: raw.PAYMENT_TTL_MINUTES,
+    mail: {
+      // Present by now: required in both modes (checked above).
+      smtpUrl: raw.SMTP_URL!,
+      from: raw.MAIL_FROM ?? SANDBOX_MAIL_FROM,
+      reminderMinutes: raw.PAYMENT_REMINDER_MINUTES ?? defaultReminderMinutes(raw.PAYMENT_TTL_MINUTES),
+    },
     payments: {
       paypalIntent: raw.PAYPAL_INTENT,
       paypalBrandName: raw.PAYPAL_BRAND_NAME,

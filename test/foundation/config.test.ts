@@ -16,6 +16,8 @@ const LIVE_OK = {
   PAYPAL_WEBHOOK_ID: 'WH-1',
   BINANCE_API_KEY: 'bkey',
   BINANCE_SECRET_KEY: 'bsecret',
+  SMTP_URL: 'smtps://mailer:mail-password@mail.example.com:465',
+  MAIL_FROM: 'LeadsCalendar <bookings@example.com>',
 };
 
 function problemsOf(env: Record<string, string>): string[] {
@@ -82,7 +84,7 @@ describe('configuration', () => {
 
   it('lists every missing live variable at once', () => {
     const problems = problemsOf({ APP_MODE: 'live' });
-    for (const key of ['PUBLIC_BASE_URL', 'SESSION_SECRET', 'ENCRYPTION_KEY', 'GOOGLE_CLIENT_ID', 'PAYPAL_WEBHOOK_ID', 'BINANCE_SECRET_KEY'])
+    for (const key of ['PUBLIC_BASE_URL', 'SESSION_SECRET', 'ENCRYPTION_KEY', 'SMTP_URL', 'MAIL_FROM', 'GOOGLE_CLIENT_ID', 'PAYPAL_WEBHOOK_ID', 'BINANCE_SECRET_KEY'])
       assert.ok(problems.some((p) => p.startsWith(`${key}: required in live mode`)), `${key} missing from ${problems.join('; ')}`);
   });
 
@@ -103,6 +105,26 @@ describe('configuration', () => {
   it('refuses a plain-http public URL in live mode', () => {
     const problems = problemsOf({ ...LIVE_OK, PUBLIC_BASE_URL: 'http://calendar.example.com' });
     assert.match(problems.join('\n'), /PUBLIC_BASE_URL: must be an https:\/\/ URL/);
+  });
+
+  it('sends mail through SMTP_URL: required in both modes (the launcher passes the sandbox outbox), never echoed', () => {
+    const c = loadConfig(LIVE_OK);
+    assert.deepEqual(c.mail, { smtpUrl: LIVE_OK.SMTP_URL, from: LIVE_OK.MAIL_FROM, reminderMinutes: 10 });
+    const { SMTP_URL: _, ...noSmtp } = sandboxEnv('http://127.0.0.1:4010');
+    assert.match(problemsOf(noSmtp)[0]!, /SMTP_URL/);
+    assert.equal(loadConfig(sandboxEnv('http://127.0.0.1:4010')).mail.from, 'LeadsCalendar sandbox <bookings@leadscalendar.localhost>');
+    const bad = problemsOf({ ...LIVE_OK, SMTP_URL: 'http://mailer:hunter2-secret@mail.example.com', MAIL_FROM: 'not an address' });
+    assert.deepEqual(bad.map((p) => p.split(':')[0]), ['SMTP_URL', 'MAIL_FROM']);
+    assert.doesNotMatch(bad.join('\n'), /hunter2-secret/);
+  });
+
+  it('sends the payment reminder before the deadline: PAYMENT_REMINDER_MINUTES below PAYMENT_TTL_MINUTES, 0 for none', () => {
+    const env = sandboxEnv('http://127.0.0.1:4010');
+    assert.equal(loadConfig(env).mail.reminderMinutes, 10);
+    assert.equal(loadConfig({ ...env, PAYMENT_TTL_MINUTES: '6' }).mail.reminderMinutes, 3, 'a short window gets its middle by default');
+    assert.equal(loadConfig({ ...env, PAYMENT_TTL_MINUTES: '1' }).mail.reminderMinutes, 0);
+    assert.equal(loadConfig({ ...env, PAYMENT_REMINDER_MINUTES: '0', PAYMENT_TTL_MINUTES: '5' }).mail.reminderMinutes, 0);
+    assert.match(problemsOf({ ...env, PAYMENT_REMINDER_MINUTES: '30' })[0]!, /^PAYMENT_REMINDER_MINUTES: .*less than PAYMENT_TTL_MINUTES \(30\)/);
   });
 
   it('never echoes a secret value in its messages', () => {

@@ -28,7 +28,7 @@ describe('a crash in the middle of work (kill -9)', () => {
       PORT: String(port),
       HOST: '127.0.0.1',
       PUBLIC_BASE_URL: base,
-      ...sandboxEnv(sandbox.url),
+      ...sandboxEnv(sandbox),
       DATA_DIR: dataDir,
       JOB_POLL_INTERVAL_SECONDS: '0.5',
       JOB_MAINTENANCE_INTERVAL_SECONDS: '1',

@@ -17,7 +17,7 @@ export async function startInstance(env: Record<string, string>, opts: Omit<Runt
   const dataDir = await mkdtemp(join(tmpdir(), 'lc-test-'));
   const quiet = new Writable({ write: (_chunk, _enc, cb) => cb() });
   const sandbox = await startSandbox({ host: '127.0.0.1', port: 0 });
-  const runtime = await startRuntime(localConfig(port, dataDir, sandbox.url, { LOG_LEVEL: 'warn', JOB_POLL_INTERVAL_SECONDS: '1', SHUTDOWN_TIMEOUT_MS: '5000', ...env }), {
+  const runtime = await startRuntime(localConfig(port, dataDir, sandbox, { LOG_LEVEL: 'warn', JOB_POLL_INTERVAL_SECONDS: '1', SHUTDOWN_TIMEOUT_MS: '5000', ...env }), {
     ...opts,
     log: createLogger('warn', quiet),
   }).catch(async (err) => {

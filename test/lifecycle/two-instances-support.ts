@@ -49,7 +49,7 @@ export async function startInstance(name: string, port: number, sandbox: Sandbox
       cb();
     },
   });
-  const runtime = await startRuntime(localConfig(port, dataDir, sandbox.url, { LOG_LEVEL: 'warn', SHUTDOWN_TIMEOUT_MS: '5000', ...env }), {
+  const runtime = await startRuntime(localConfig(port, dataDir, sandbox, { LOG_LEVEL: 'warn', SHUTDOWN_TIMEOUT_MS: '5000', ...env }), {
     log: createLogger('warn', sink),
   });
   return {

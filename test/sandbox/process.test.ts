@@ -19,6 +19,7 @@ const ROOT = resolve(import.meta.dirname, '../..');
 interface Ready {
   type: 'ready';
   url: string;
+  smtpUrl: string;
   credentials: typeof SANDBOX_CREDENTIALS;
 }
 
@@ -90,6 +91,8 @@ describe('the sandbox bin (sandbox/main.ts)', { timeout: 120_000 }, () => {
     assert.equal(c.ready.type, 'ready');
     assert.match(c.ready.url, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.deepEqual(c.ready.credentials, SANDBOX_CREDENTIALS);
+    // Its outbox's SMTP server, which the launcher passes to the app as SMTP_URL.
+    assert.match(c.ready.smtpUrl, /^smtp:\/\/127\.0\.0\.1:\d+$/);
     // The line and the message travel on different pipes; either may arrive first.
     await waitFor('the listening line on stdout', () => c.stdout.some((l) => JSON.parse(l).url === c.ready.url));
     const settings = (await (await fetch(`${c.ready.url}/__sandbox/settings`)).json()) as { paypalWebhookUrl: string };

@@ -31,11 +31,19 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** What the launcher passes the app in sandbox mode: the sandbox's address and credentials. */
-export function sandboxEnv(sandboxUrl: string): Record<string, string> {
+/** A mail server address for configurations that never start an app: nothing listens there. */
+export const UNUSED_SMTP_URL = 'smtp://127.0.0.1:2525';
+
+/**
+ * What the launcher passes the app in sandbox mode: the sandbox's address, credentials and mail
+ * server. Given only a URL (configuration tests), the mail server is {@link UNUSED_SMTP_URL}.
+ */
+export function sandboxEnv(sandbox: string | Pick<Sandbox, 'url' | 'smtpUrl'>): Record<string, string> {
   const c = SANDBOX_CREDENTIALS;
+  const { url: sandboxUrl, smtpUrl } = typeof sandbox === 'string' ? { url: sandbox, smtpUrl: UNUSED_SMTP_URL } : sandbox;
   return {
     SANDBOX_URL: sandboxUrl,
+    SMTP_URL: smtpUrl,
     GOOGLE_CLIENT_ID: c.google.clientId,
     GOOGLE_CLIENT_SECRET: c.google.clientSecret,
     PAYPAL_CLIENT_ID: c.paypal.clientId,
@@ -46,14 +54,14 @@ export function sandboxEnv(sandboxUrl: string): Record<string, string> {
   };
 }
 
-/** Sandbox-mode configuration for an app on loopback at `port`, its providers at `sandboxUrl`. */
-export function localConfig(port: number, dataDir: string, sandboxUrl: string, env: Record<string, string> = {}) {
+/** Sandbox-mode configuration for an app on loopback at `port`, its providers and mail server in `sandbox`. */
+export function localConfig(port: number, dataDir: string, sandbox: string | Pick<Sandbox, 'url' | 'smtpUrl'>, env: Record<string, string> = {}) {
   return loadConfig({
     HOST: '127.0.0.1',
     PORT: String(port),
     PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
     DATA_DIR: dataDir,
-    ...sandboxEnv(sandboxUrl),
+    ...sandboxEnv(sandbox),
     ...env,
   });
 }
@@ -77,7 +85,7 @@ export async function startTestApp(opts: { kind?: DbKind; env?: Record<string, s
     logger: log.child({ component: 'sandbox' }),
     settings: { paypalWebhookUrl: `${publicBaseUrl}/webhooks/paypal`, binanceWebhookUrl: `${publicBaseUrl}/webhooks/binance` },
   });
-  const config = localConfig(port, dataDir, sandbox.url, {
+  const config = localConfig(port, dataDir, sandbox, {
     LOG_LEVEL: 'info',
     JOB_POLL_INTERVAL_SECONDS: '1',
     SHUTDOWN_TIMEOUT_MS: '5000',
