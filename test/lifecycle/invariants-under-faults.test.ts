@@ -190,6 +190,13 @@ async function batch(kind: DbKind, intent: 'AUTHORIZE' | 'CAPTURE') {
     `faults-${intent.toLowerCase()}@example.com`,
     kind,
   );
+  // Retries and back-offs run when due, not after their delay: time moves by back-dating, not sleeping.
+  let hurrying = false;
+  const ticker = setInterval(() => {
+    if (hurrying) return;
+    hurrying = true;
+    void dueNow(f).catch(() => {}).finally(() => (hurrying = false));
+  }, 300);
   try {
     const sandbox = f.app.runtime.sandbox;
     const revokedEmail = `revoked-${intent.toLowerCase()}@example.com`;
@@ -288,37 +295,33 @@ async function batch(kind: DbKind, intent: 'AUTHORIZE' | 'CAPTURE') {
       await waitForEvent(f.app, f.browser, b.eventId, 'failed', 90_000);
     }
 
-    // Let the jobs and the reconciler finish the rest; retries and back-offs run now.
-    const ticker = setInterval(() => void dueNow(f).catch(() => {}), 300);
-    try {
-      for (const b of bookings) {
-        const want = { webhook: 'confirmed', return: 'confirmed', revoked: 'confirmed', refund: 'cancelled', refused: 'failed', declined: 'pending_payment', forged: 'pending_payment' }[b.plan];
-        await waitForEvent(f.app, b.browser, b.eventId, want, 120_000);
-      }
-      for (const b of of('declined')) await waitForPayment(f.app, b.browser, b.paymentId, 'declined', 60_000);
-      // Forged-only: nothing moved the unpaid payment, and the inbox holds nothing about it.
-      for (const b of of('forged')) {
-        assert.equal((await getPayment(f.app, b.browser, b.paymentId)).status, 'created', 'a forged notification moved nothing');
-        const rows = await f.app.runtime.db.query(`select 1 from payment_notifications where provider_ref = $1 or payment_id = $2`, [b.orderId, b.paymentId]);
-        assert.equal(rows.length, 0, 'no inbox row from a forged delivery');
-      }
-      // Unpaid bookings reach their deadline; the payment closes with them.
-      for (const b of [...of('declined'), ...of('forged')]) await expireNow({ ...f, browser: b.browser }, b.eventId);
-      const refundTarget: Record<ProviderId, string> = { paypal: intent === 'AUTHORIZE' ? 'voided' : 'refunded', binance: 'refunded' };
-      for (const b of of('refund')) await waitForPayment(f.app, b.browser, b.paymentId, 'refunded', 90_000);
-      for (const b of of('refused')) await waitForPayment(f.app, b.browser, b.paymentId, refundTarget[b.provider], 90_000);
-      for (const b of of('forged')) await waitForPayment(f.app, b.browser, b.paymentId, 'expired', 60_000);
-      await waitFor('every job done', async () => ((await pendingWork(f)).length === 0 ? true : null), 120_000, 200).catch(async (err) => {
-        throw new Error(`${err.message}: ${JSON.stringify(await pendingWork(f))}`);
-      });
-    } finally {
-      clearInterval(ticker);
+    // Let the jobs and the reconciler finish the rest.
+    for (const b of bookings) {
+      const want = { webhook: 'confirmed', return: 'confirmed', revoked: 'confirmed', refund: 'cancelled', refused: 'failed', declined: 'pending_payment', forged: 'pending_payment' }[b.plan];
+      await waitForEvent(f.app, b.browser, b.eventId, want, 120_000);
     }
+    for (const b of of('declined')) await waitForPayment(f.app, b.browser, b.paymentId, 'declined', 60_000);
+    // Forged-only: nothing moved the unpaid payment, and the inbox holds nothing about it.
+    for (const b of of('forged')) {
+      assert.equal((await getPayment(f.app, b.browser, b.paymentId)).status, 'created', 'a forged notification moved nothing');
+      const rows = await f.app.runtime.db.query(`select 1 from payment_notifications where provider_ref = $1 or payment_id = $2`, [b.orderId, b.paymentId]);
+      assert.equal(rows.length, 0, 'no inbox row from a forged delivery');
+    }
+    // Unpaid bookings reach their deadline; the payment closes with them.
+    for (const b of [...of('declined'), ...of('forged')]) await expireNow({ ...f, browser: b.browser }, b.eventId);
+    const refundTarget: Record<ProviderId, string> = { paypal: intent === 'AUTHORIZE' ? 'voided' : 'refunded', binance: 'refunded' };
+    for (const b of of('refund')) await waitForPayment(f.app, b.browser, b.paymentId, 'refunded', 90_000);
+    for (const b of of('refused')) await waitForPayment(f.app, b.browser, b.paymentId, refundTarget[b.provider], 90_000);
+    for (const b of of('forged')) await waitForPayment(f.app, b.browser, b.paymentId, 'expired', 60_000);
+    await waitFor('every job done', async () => ((await pendingWork(f)).length === 0 ? true : null), 120_000, 200).catch(async (err) => {
+      throw new Error(`${err.message}: ${JSON.stringify(await pendingWork(f))}`);
+    });
 
     await assertAllFaultsFired(f, providers);
     await assertInvariants(f, bookings);
     await assertIsolated(f, intruder, bookings);
   } finally {
+    clearInterval(ticker);
     await clearFaults(f).catch(() => {});
     await f.app.close();
   }
