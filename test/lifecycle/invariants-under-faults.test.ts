@@ -13,10 +13,11 @@ import { liveGoogleEvents } from './support.ts';
 
 /**
  * DESIGN.md §1's five invariants, proved on a mixed batch of paid bookings (both providers) driven
- * over real HTTP while the sandbox misbehaves for the whole batch: every provider operation answers
- * 429 (Retry-After), 5xx or not at all before it works; notifications come duplicated, reordered,
- * delayed, dropped and forged; payments are declined; one user's Google grant is revoked after
- * the payment and before the insert, then reconnected; refunds are asked through the API. Once the
+ * over real HTTP while the sandbox misbehaves for the whole batch: every provider operation the app
+ * calls answers 429 (Retry-After) or 5xx, some not at all, before it works, and one refund is made
+ * but its answer lost; notifications come duplicated, reordered, delayed, dropped and forged;
+ * payments are declined; one user's Google grant is revoked after the payment and before the
+ * insert, then reconnected; refunds are asked through the API. Once the
  * jobs and the reconciler are done, the invariants are checked on the database and on what the
  * emulators themselves hold, not on the API's word.
  */
