@@ -299,6 +299,19 @@ describe('events on Google Calendar', () => {
     }
   });
 
+  it('treats a busy or failing token endpoint as "try again", not as a refusal: the insert job retries and confirms', async () => {
+    const { browser } = await signIn(app, { email: 'busy-token@example.com' });
+    const { event } = await createEvent(app, browser);
+    // The stale access token is refreshed at the insert; Google's token endpoint answers 429, then 503.
+    await sandboxJson(app, '/__sandbox/google/tokens/expire', { method: 'POST', body: JSON.stringify({ email: 'busy-token@example.com' }) });
+    await addFault(app.runtime.sandbox!, { provider: 'google', operation: 'oauth.token', fault: 'http_error', status: 429, retryAfterSeconds: 1, count: 1 });
+    await addFault(app.runtime.sandbox!, { provider: 'google', operation: 'oauth.token', fault: 'http_error', status: 503, count: 1 });
+    await pay(app, browser, event.id);
+    await driveRetries(app, event.id);
+    await waitForState(app, browser, event.id, 'confirmed');
+    assert.equal((await browser.json(`${app.url}/api/v1/me`)).body.google.status, 'active', 'no reconnect asked');
+  });
+
   it('fails the event after a bounded number of inserts when Google keeps answering 503', async () => {
     const { browser } = await signIn(app, { email: 'down@example.com' });
     const { event } = await createEvent(app, browser);

@@ -185,7 +185,7 @@ export async function waitForPaymentStatus(lc: Lifecycle, paymentId: string, sta
 // ── What the providers hold (the sandbox's state: the truth outside the app) ─────────────────────
 
 /** Our Google events for this event that are not deleted. */
-export function liveGoogleEvents(lc: Lifecycle, eventId: string): unknown[] {
+export function liveGoogleEvents(lc: { sandbox: Sandbox }, eventId: string): unknown[] {
   const snap = lc.sandbox.emulators.google.snapshot() as { events: Record<string, any[]> };
   return Object.values(snap.events)
     .flat()
@@ -193,7 +193,7 @@ export function liveGoogleEvents(lc: Lifecycle, eventId: string): unknown[] {
 }
 
 /** Captures and refunds the provider made for one order. */
-export function moneyAtProvider(lc: Lifecycle, provider: ProviderId, orderId: string): { captures: number; refunds: number } {
+export function moneyAtProvider(lc: { sandbox: Sandbox }, provider: ProviderId, orderId: string): { captures: number; refunds: number } {
   if (provider === 'paypal') {
     const s = lc.sandbox.emulators.paypal.snapshot() as { captures: any[]; refunds: any[] };
     const captures = s.captures.filter((c) => c.supplementary_data?.related_ids?.order_id === orderId);

@@ -3,6 +3,7 @@ import { signRequest } from '../../src/providers/binance/signature.ts';
 import { SANDBOX_CREDENTIALS } from '../../sandbox/credentials.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import type { Browser } from '../support/browser.ts';
+import type { DbKind } from '../support/db.ts';
 import { sandboxJson, signIn } from '../support/google.ts';
 import { addFault } from '../support/sandbox.ts';
 import { createEvent, getPayment, googleEvents, payAtBinance, startPayment, waitForEvent, waitForPayment } from '../support/payments.ts';
@@ -21,8 +22,8 @@ export interface Flow {
   email: string;
 }
 
-export async function openFlow(env: Record<string, string> = {}, email = `payer-${Math.random().toString(36).slice(2, 8)}@example.com`): Promise<Flow> {
-  const app = await startTestApp({ env: { JOB_POLL_INTERVAL_SECONDS: '0.5', ...env } });
+export async function openFlow(env: Record<string, string> = {}, email = `payer-${Math.random().toString(36).slice(2, 8)}@example.com`, kind: DbKind = 'pglite'): Promise<Flow> {
+  const app = await startTestApp({ kind, env: { JOB_POLL_INTERVAL_SECONDS: '0.5', ...env } });
   const { browser } = await signIn(app, { email });
   return { app, browser, email };
 }

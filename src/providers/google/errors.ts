@@ -75,12 +75,29 @@ export function googleError(err: unknown, operation: string): AppError {
   // OAuth endpoint errors are flat: {"error":"invalid_grant","error_description":"…"}.
   if (data && typeof data.error === 'string') {
     const code = data.error;
-    const kind: ErrorKind = code === 'invalid_grant' ? 'unauthorized' : code === 'invalid_client' ? 'unauthorized' : 'invalid_request';
+    // A busy or failing token endpoint answers in the same flat shape: that is a "try again", not a refusal.
+    const kind: ErrorKind =
+      code === 'invalid_grant' || code === 'invalid_client'
+        ? 'unauthorized'
+        : status === 429
+          ? 'rate_limited'
+          : status !== undefined && status >= 500
+            ? 'provider_unavailable'
+            : 'invalid_request';
     const message =
       code === 'invalid_grant'
         ? 'Google no longer accepts LeadsCalendar’s access to this account (the grant was revoked or expired). Reconnect Google.'
-        : `Google refused the sign-in request: ${data.error_description ?? code}`;
-    return new AppError(kind, message, { provider: 'google', httpStatus: status, providerCode: code, cause: err });
+        : kind === 'rate_limited' || kind === 'provider_unavailable'
+          ? `Google could not answer ${operation} now: ${data.error_description ?? code}`
+          : `Google refused the sign-in request: ${data.error_description ?? code}`;
+    const retryAfter = retryAfterMs(header(e.response?.headers, 'retry-after'));
+    return new AppError(kind, message, {
+      provider: 'google',
+      httpStatus: status,
+      providerCode: code,
+      ...(retryAfter !== undefined ? { retryAfterMs: retryAfter } : {}),
+      cause: err,
+    });
   }
 
   if (status === undefined) {
