@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { chromiumSkip, createAndOpenEvent, launch } from '../support/chromium.ts';
@@ -18,8 +18,15 @@ describe('the web interface in a real browser', { skip: chromiumSkip() }, () => 
     await app?.close();
   });
 
+  // Each test's pages close after it: an open event page holds a live status stream, and a browser
+  // has about six HTTP/1.1 connections per site for all its pages together.
+  const pages: Page[] = [];
+  afterEach(async () => {
+    for (const p of pages.splice(0)) await p.close();
+  });
   const newPage = async () => {
     const page = await browser.context.newPage();
+    pages.push(page);
     page.setDefaultTimeout(30_000);
     return page;
   };

@@ -142,6 +142,40 @@ for (const kind of await dbKinds()) {
       assert.equal((await bad.json()).code, 'validation_failed');
     });
 
+    it('sends an entry committed after a later one (out of id order) too, without moving the resume point back', { skip: kind !== 'postgres' && 'one connection: PGlite commits in id order' }, async () => {
+      const event = await createEvent(app, browser);
+      const s = await streamOf(app, browser, event.id);
+      try {
+        const snapshot = await s.nextMessage();
+        assert.equal(snapshot?.event, 'snapshot');
+        const note = (tx: { query: (t: string, p: unknown[]) => Promise<unknown[]> }, reason: string) =>
+          tx.query(`insert into audit_trail (event_id, from_state, to_state, reason) values ($1, 'pending_payment', 'pending_payment', $2) returning id`, [event.id, reason]);
+        // The first entry takes its id, then waits; the second takes a higher one and commits first.
+        let release!: () => void;
+        const held = new Promise<void>((r) => (release = r));
+        let inserted!: () => void;
+        const hasId = new Promise<void>((r) => (inserted = r));
+        const slow = app.db.db.transaction(async (tx) => {
+          await note(tx, 'earlier id, committed last');
+          inserted();
+          await held;
+        });
+        await hasId;
+        await app.db.db.transaction((tx) => note(tx, 'later id, committed first'));
+        const later = await s.nextMessage();
+        assert.equal(later?.data.entry.reason, 'later id, committed first');
+        release();
+        await slow;
+        const earlier = await s.nextMessage();
+        assert.equal(earlier?.event, 'change');
+        assert.equal(earlier.data.entry.reason, 'earlier id, committed last');
+        assert.ok(BigInt(earlier.data.entry.id) < BigInt(later.id!));
+        assert.equal(earlier.id, undefined, 'no id: the client’s Last-Event-ID stays the higher one');
+      } finally {
+        s.close();
+      }
+    });
+
     // Last: it stops the app.
     it('ends open streams at shutdown, which completes without waiting for them', async () => {
       const event = await createEvent(app, browser);

@@ -518,9 +518,6 @@ async function eventView() {
     }
     poll();
   };
-  document.addEventListener('visibilitychange', () => {
-    if (!document.hidden && event && !live && !timer && !busy && !final()) tick();
-  });
 
   // What the page holds, from a stream message; a poll already on its way is older news.
   const fromStream = (e, list) => {
@@ -531,11 +528,14 @@ async function eventView() {
     patch(el.refresh, '', () => []);
   };
   let reopenMs = 0;
+  let stream = null;
+  let reopen = null;
   const subscribe = () => {
-    if (!('EventSource' in window)) return;
+    clearTimeout(reopen);
+    if (!('EventSource' in window) || stream || document.hidden) return;
     // Resumes after what the page already shows (the first load, or the polls in between).
     const after = event.timeline.length ? [...event.timeline].sort(byId).at(-1).id : null;
-    const stream = new EventSource(`/api/v1/events/${id}/stream${after ? `?lastEventId=${encodeURIComponent(after)}` : ''}`);
+    stream = new EventSource(`/api/v1/events/${id}/stream${after ? `?lastEventId=${encodeURIComponent(after)}` : ''}`);
     stream.addEventListener('open', () => {
       live = true;
       reopenMs = 0;
@@ -557,12 +557,28 @@ async function eventView() {
       // (limits, a server stopping) is closed for good, so a new one is tried later. Polling
       // keeps the page current meanwhile.
       if (stream.readyState === EventSource.CLOSED) {
+        stream = null;
         reopenMs = Math.min(60_000, (reopenMs || 2500) * 2);
-        setTimeout(subscribe, reopenMs);
+        reopen = setTimeout(subscribe, reopenMs);
       }
       poll();
     });
   };
+  // A page out of sight holds no stream: a browser speaking HTTP/1.1 has about six connections
+  // per site, and background tabs must not take them all. Back in sight, the stream resumes
+  // after the last entry shown.
+  document.addEventListener('visibilitychange', () => {
+    if (document.hidden) {
+      stream?.close();
+      stream = null;
+      live = false;
+      clearTimeout(timer);
+      timer = null;
+    } else if (event) {
+      subscribe();
+      if (!live && !timer && !busy && !final()) tick();
+    }
+  });
   await tick();
   subscribe();
 }
