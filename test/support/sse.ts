@@ -64,7 +64,10 @@ export class SseStream {
       try {
         // Taken on the first read only: a refused stream's problem document stays readable as JSON.
         this.#reader ??= this.response.body!.getReader();
-        const { value, done } = await Promise.race([this.#reader.read(), timeout]);
+        const read = this.#reader.read();
+        // A read still pending when the stream is closed fails then, with nobody waiting for it.
+        read.catch(() => {});
+        const { value, done } = await Promise.race([read, timeout]);
         if (done) this.#done = true;
         else this.#parse(this.#decoder.decode(value, { stream: true }));
       } finally {
