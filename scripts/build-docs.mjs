@@ -38,6 +38,9 @@ export async function openApiDocument() {
   const { registerWebhookRoutes } = await import('../src/http/routes/webhooks.ts');
   registerPaymentRoutes(app, { sessions: unused, payments: unused });
   registerWebhookRoutes(app, { payments: unused });
+  const { registerEventStreamRoute } = await import('../src/http/routes/event-stream.ts');
+  // Closing the app ends the open streams: the one call the document's app makes.
+  registerEventStreamRoute(app, { sessions: unused, events: unused, payments: unused, changes: { stop: async () => {} }, heartbeatSeconds: 15 });
   await app.ready();
   const doc = app.swagger();
   await app.close();

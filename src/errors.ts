@@ -74,6 +74,9 @@ export const PROBLEM_CODES = {
   payment_not_refundable: { kind: 'conflict', status: 409, doc: 'Only a payment that took money (captured, or held for review) can be refunded.' },
   payment_provider_unavailable: { kind: 'provider_unavailable', status: 503, doc: 'PayPal or Binance Pay did not answer in time while creating the order; nothing was charged.' },
   payment_provider_refused: { kind: 'provider_unavailable', status: 502, doc: 'PayPal or Binance Pay refused to create the order (credentials, account, request); nothing was charged.' },
+  // Live status streams.
+  too_many_streams: { kind: 'rate_limited', status: 429, doc: 'This person already has SSE_MAX_STREAMS_PER_USER live status streams open (tabs, devices); close one or poll.' },
+  stream_capacity_reached: { kind: 'provider_unavailable', status: 503, doc: 'This instance already serves SSE_MAX_STREAMS live status streams; retry later (another instance may answer) or poll.' },
   signature_invalid: { kind: 'signature_invalid', status: 400, doc: 'A provider notification whose signature does not verify (forged, altered, stale, or from an untrusted certificate); nothing was stored.' },
   // The default code of each kind, for errors that carry no code of their own.
   invalid_request: { kind: 'invalid_request', status: 400, doc: 'A provider refused the request as invalid.' },

@@ -28,6 +28,8 @@ import { registerPaymentRoutes } from './http/routes/payments.ts';
 import { registerWebhookRoutes } from './http/routes/webhooks.ts';
 import { Mails } from './app/mails.ts';
 import { createSmtpMailer } from './providers/smtp/mailer.ts';
+import { registerEventStreamRoute } from './http/routes/event-stream.ts';
+import { EventChanges } from './app/event-changes.ts';
 
 export interface Runtime {
   /** Where the app listens, e.g. http://127.0.0.1:3000. */
@@ -134,6 +136,9 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       paymentTtlMinutes: config.paymentTtlMinutes,
       ...config.calendar,
     }, log.child({ component: 'events' }), payments, mails);
+    const changes = new EventChanges(db, { perUser: config.liveStatus.maxStreamsPerUser, total: config.liveStatus.maxStreams }, log.child({ component: 'live-status' }));
+    await changes.start();
+    cleanup.unshift(() => changes.stop());
     const sessions = new Sessions(new SessionService(db), config.publicBaseUrl);
     const signIn = new SignIn(oauth, google, config.publicBaseUrl, (tx, userId) => events.resumeForUser(tx, userId));
     let rateLimits;
@@ -168,6 +173,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     registerAuthRoutes(app, { sessions, signIn });
     registerApiRoutes(app, { sessions, events, google, users: new Users(db) });
     registerPaymentRoutes(app, { sessions, payments });
+    registerEventStreamRoute(app, { sessions, events, payments, changes, heartbeatSeconds: config.liveStatus.heartbeatSeconds });
     registerWebhookRoutes(app, { payments });
 
     await jobs.start();

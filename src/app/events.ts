@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Database, Tx } from '../db/database.ts';
 import { trailOf } from '../db/repos/audit-trail.ts';
+export type { AuditEntry } from '../db/repos/audit-trail.ts';
 import * as repo from '../db/repos/events.ts';
 import type { Attendee, EventRecord } from '../db/repos/events.ts';
 import { assertBookable } from '../domain/event-time.ts';

@@ -71,6 +71,10 @@ const base = z.object({
   PAYMENT_RECONCILE_AFTER_SECONDS: z.coerce.number().int().min(1).max(24 * 3600).default(180),
   // How often each instance looks for payments due a check.
   PAYMENT_RECONCILE_INTERVAL_SECONDS: z.coerce.number().min(0.5).max(3600).default(60),
+  // Live status streams: a comment line this often keeps proxies from closing an idle stream.
+  SSE_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(300).default(15),
+  SSE_MAX_STREAMS_PER_USER: z.coerce.number().int().min(1).max(1000).default(10),
+  SSE_MAX_STREAMS: z.coerce.number().int().min(1).max(100_000).default(1000),
   GOOGLE_RECONNECT_WINDOW_HOURS: z.coerce.number().min(0).max(30 * 24).default(72),
   GOOGLE_SEND_UPDATES: z.enum(['all', 'externalOnly', 'none']).default('all'),
   CALENDAR_CONFLICTS: z.enum(['warn', 'block']).default('warn'),
@@ -143,6 +147,8 @@ export interface Config {
     reconcileAfterSeconds: number;
     reconcileIntervalSeconds: number;
   };
+  /** Live status streams (GET /api/v1/events/{id}/stream). */
+  liveStatus: { heartbeatSeconds: number; maxStreamsPerUser: number; maxStreams: number };
   google: { clientId: string; clientSecret: string };
   calendar: { reconnectWindowHours: number; sendUpdates: 'all' | 'externalOnly' | 'none'; conflicts: 'warn' | 'block' };
   /** Sandbox mode only, when the launcher said where the emulators listen: linked from the UI. */
@@ -268,6 +274,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       binanceUsdtRate: raw.BINANCE_USDT_RATE,
       reconcileAfterSeconds: raw.PAYMENT_RECONCILE_AFTER_SECONDS,
       reconcileIntervalSeconds: raw.PAYMENT_RECONCILE_INTERVAL_SECONDS,
+    },
+    liveStatus: {
+      heartbeatSeconds: raw.SSE_HEARTBEAT_SECONDS,
+      maxStreamsPerUser: raw.SSE_MAX_STREAMS_PER_USER,
+      maxStreams: raw.SSE_MAX_STREAMS,
     },
     calendar: {
       reconnectWindowHours: raw.GOOGLE_RECONNECT_WINDOW_HOURS,

@@ -17,9 +17,28 @@ export interface Tx extends Queryable {
   afterCommit(fn: () => void): void;
 }
 
+/** What a subscriber to a notification channel is told. */
+export interface ChannelListener {
+  /** A NOTIFY on the channel, delivered once its transaction committed. */
+  onPayload(payload: string): void;
+  /**
+   * Notifications may have been lost (the listening connection dropped and is back): whatever
+   * the subscriber derives from them must be read again from the tables.
+   */
+  onResync?(): void;
+  /** The listening connection dropped, or reconnecting failed (it keeps trying). */
+  onError?(err: Error): void;
+}
+
 export interface Database extends Queryable {
   readonly kind: 'pglite' | 'postgres';
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Subscribes to `channel` (PostgreSQL LISTEN): notifications committed by this process or, on a
+   * server, by any other instance on the database. Resolves once listening; the returned function
+   * unsubscribes. Closing the database ends every subscription.
+   */
+  listen(channel: string, listener: ChannelListener): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 

@@ -4,7 +4,7 @@ import { chmodSync, closeSync, fsyncSync, lstatSync, openSync, readdirSync } fro
 import { mkdir, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CommitHooks, type Database, type Queryable, type Tx } from './database.ts';
+import { CommitHooks, type ChannelListener, type Database, type Queryable, type Tx } from './database.ts';
 
 const parsers = {
   [types.INT8]: (v: string) => BigInt(v),
@@ -69,6 +69,14 @@ export async function openPglite(opts: PgliteOptions = {}): Promise<Database & {
       const result = await pglite.transaction(async (t) => fn({ ...wrap(t), afterCommit: (f) => hooks.add(f) }));
       hooks.run();
       return result;
+    },
+    // One process holds the embedded database, so every notification is this process's own and
+    // none can be lost: no resync is ever needed.
+    async listen(channel: string, listener: ChannelListener) {
+      const unlisten = await pglite.listen(channel, (payload) => listener.onPayload(payload));
+      return async () => {
+        if (!pglite.closed) await unlisten();
+      };
     },
     async close() {
       if (!pglite.closed) await pglite.close();

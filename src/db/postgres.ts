@@ -1,5 +1,6 @@
 import pg from 'pg';
-import { CommitHooks, type Database, type Queryable, type Tx } from './database.ts';
+import { CommitHooks, type ChannelListener, type Database, type Queryable, type Tx } from './database.ts';
+import { PgListener } from './pg-listener.ts';
 
 const typeParsers = {
   getTypeParser(oid: number, format?: string) {
@@ -30,10 +31,11 @@ export interface PostgresOptions {
 }
 
 export async function openPostgres(opts: PostgresOptions): Promise<Database & { pool: pg.Pool }> {
+  const applicationName = opts.applicationName ?? 'leadscalendar';
   const pool = new pg.Pool({
     connectionString: opts.url,
     max: opts.max ?? 10,
-    application_name: opts.applicationName ?? 'leadscalendar',
+    application_name: applicationName,
     connectionTimeoutMillis: 10_000,
   });
   // An idle client that loses its server emits 'error' on the pool; without a listener the process dies.
@@ -41,6 +43,7 @@ export async function openPostgres(opts: PostgresOptions): Promise<Database & { 
   const self = wrap(pool);
   await self.query('select 1');
   let closed = false;
+  let listener: PgListener | null = null;
   return {
     kind: 'postgres',
     pool,
@@ -62,9 +65,17 @@ export async function openPostgres(opts: PostgresOptions): Promise<Database & { 
       hooks.run();
       return result;
     },
+    listen(channel: string, l: ChannelListener) {
+      if (closed) return Promise.reject(new Error('the database is closed'));
+      listener ??= new PgListener(
+        { connectionString: opts.url, application_name: `${applicationName}:listen`, connectionTimeoutMillis: 10_000 },
+      );
+      return listener.listen(channel, l);
+    },
     async close() {
       if (closed) return;
       closed = true;
+      await listener?.close();
       await pool.end();
     },
   };

@@ -157,7 +157,7 @@ export async function createServer(opts: ServerOptions): Promise<App> {
         title: 'LeadsCalendar API',
         version: '1.0.0',
         description:
-          'Create events on your Google Calendar, confirmed only once paid. Available today: Google sign-in, events (create, list, get, cancel), paying with PayPal or Binance Pay (payments: start, get, list, refund), recurrence preview, calendars. Coming: outgoing webhooks and API keys. Errors are RFC 9457 problem details.',
+          'Create events on your Google Calendar, confirmed only once paid. Available today: Google sign-in, events (create, list, get with their audit trail, cancel, live status stream), paying with PayPal or Binance Pay (payments: start, get, list, refund), recurrence preview, calendars. Coming: outgoing webhooks and API keys. Errors are RFC 9457 problem details.',
       },
       servers: [{ url: opts.publicBaseUrl }],
     },

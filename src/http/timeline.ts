@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { AuditEntry } from '../db/repos/audit-trail.ts';
+import type { AuditEntry } from '../app/events.ts';
 import type { TimelineEntry } from './schemas.ts';
 
 /** An audit trail entry as the API shows it. */

@@ -2,12 +2,13 @@ import { readFile } from 'node:fs/promises';
 import type { App } from '../http/server.ts';
 import type { Sessions } from '../http/sessions.ts';
 import { esc, page } from '../http/html.ts';
-import { STATE_LABEL } from './state-labels.ts';
+import { PAYMENT_STATE_LABEL, STATE_LABEL } from './state-labels.ts';
 
 const ASSETS = new URL('./assets/', import.meta.url);
 // Data for the script, not code: a JSON block the browser never runs (CSP allows no inline script).
 // `<` is escaped so that no string can close the block.
-const STATE_LABELS_BLOCK = `<script type="application/json" id="lc-state-labels">${JSON.stringify(STATE_LABEL).replace(/</g, '\\u003c')}</script>`;
+const jsonBlock = (id: string, data: unknown) => `<script type="application/json" id="${id}">${JSON.stringify(data).replace(/</g, '\\u003c')}</script>`;
+const STATE_LABELS_BLOCK = jsonBlock('lc-state-labels', STATE_LABEL) + jsonBlock('lc-payment-state-labels', PAYMENT_STATE_LABEL);
 const TYPES: Record<string, string> = { css: 'text/css; charset=utf-8', js: 'text/javascript; charset=utf-8', svg: 'image/svg+xml' };
 
 export function registerWebRoutes(app: App, opts: { mode: 'sandbox' | 'live'; sandboxUrl: string | null; sessions: Sessions }) {

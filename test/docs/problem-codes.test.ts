@@ -10,6 +10,7 @@ import { startTestApp, type TestApp } from '../support/app.ts';
 import type { Browser } from '../support/browser.ts';
 import { apiPost, csrf, signIn } from '../support/google.ts';
 import { addFault } from '../support/sandbox.ts';
+import { SseStream } from '../support/sse.ts';
 import { silentLogger } from '../support/wait.ts';
 import { rawRequest } from '../security/raw-http.ts';
 
@@ -215,6 +216,41 @@ const PRODUCERS: Record<ProblemCode, (ctx: Ctx) => Promise<Seen>> = {
     const created = await apiPost(ctx.app, ctx.browser, '/api/v1/events', event);
     await addFault(ctx.app.runtime.sandbox!, { provider: 'paypal', operation: 'orders.create', fault: 'http_error', status: 403, count: 1 });
     return apiPost(ctx.app, ctx.browser, `/api/v1/events/${created.body.event.id}/payments`, { provider: 'paypal' });
+  },
+  too_many_streams: async (ctx) => {
+    const created = await apiPost(ctx.app, ctx.browser, '/api/v1/events', event);
+    const url = `${ctx.app.url}/api/v1/events/${created.body.event.id}/stream`;
+    const open: SseStream[] = [];
+    try {
+      for (;;) {
+        const s = await SseStream.open(ctx.browser, url);
+        open.push(s);
+        if (s.response.status !== 200) return { status: s.response.status, body: await s.response.json() };
+        assert.ok(open.length <= 100, 'no 429 within 100 streams');
+      }
+    } finally {
+      for (const s of open) s.close();
+    }
+  },
+  stream_capacity_reached: async () => {
+    // An instance that serves one stream: the second person's is refused.
+    const app = await startTestApp({ env: { SSE_MAX_STREAMS: '1' } });
+    const open: SseStream[] = [];
+    try {
+      const streamFor = async (email: string) => {
+        const { browser } = await signIn(app, { email });
+        const created = await apiPost(app, browser, '/api/v1/events', event);
+        const s = await SseStream.open(browser, `${app.url}/api/v1/events/${created.body.event.id}/stream`);
+        open.push(s);
+        return s.response;
+      };
+      assert.equal((await streamFor('capacity-1@example.com')).status, 200);
+      const refused = await streamFor('capacity-2@example.com');
+      return { status: refused.status, body: await refused.json() };
+    } finally {
+      for (const s of open) s.close();
+      await app.close();
+    }
   },
   signature_invalid: (ctx) =>
     send(ctx, '/webhooks/paypal', { method: 'POST', headers: { ...json, 'paypal-transmission-id': 'x', 'paypal-transmission-sig': 'AAAA' }, body: '{"id":"WH-1"}' }),

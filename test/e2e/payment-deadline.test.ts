@@ -23,6 +23,8 @@ describe('the event page when the time to pay runs out', { skip: chromiumSkip() 
     const page = await browser.context.newPage();
     page.setDefaultTimeout(30_000);
     await signIn(page, app, 'deadline@example.com');
+    // No live status stream: the page polls, and the polls can be cut below (an open stream could not be).
+    await page.route(`${app.url}/api/v1/events/*/stream*`, (route) => route.abort());
     await createAndOpenEvent(page, app.url, 'Too slow');
 
     await page.getByRole('button', { name: 'Pay with Binance Pay' }).click();

@@ -46,6 +46,14 @@ describe('configuration', () => {
     assert.equal(c.google.clientSecret, SANDBOX_CREDENTIALS.google.clientSecret);
   });
 
+  it('live status streams: a 15 s heartbeat and stream limits by default, each validated', () => {
+    const c = loadConfig(sandboxEnv('http://127.0.0.1:4010'));
+    assert.deepEqual(c.liveStatus, { heartbeatSeconds: 15, maxStreamsPerUser: 10, maxStreams: 1000 });
+    assert.equal(loadConfig({ ...sandboxEnv('http://127.0.0.1:4010'), SSE_HEARTBEAT_SECONDS: '1' }).liveStatus.heartbeatSeconds, 1);
+    const problems = problemsOf({ ...sandboxEnv('http://127.0.0.1:4010'), SSE_HEARTBEAT_SECONDS: '0', SSE_MAX_STREAMS_PER_USER: 'many', SSE_MAX_STREAMS: '-1' });
+    for (const key of ['SSE_HEARTBEAT_SECONDS', 'SSE_MAX_STREAMS_PER_USER', 'SSE_MAX_STREAMS']) assert.ok(problems.some((p) => p.startsWith(`${key}:`)), `${key} in ${problems.join('; ')}`);
+  });
+
   it('refuses sandbox mode without the sandbox\'s address and credentials, pointing at npm start', () => {
     const problems = problemsOf({});
     assert.equal(problems.length, 1, problems.join('\n'));

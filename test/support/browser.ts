@@ -10,6 +10,12 @@ export class Browser {
     return this.#jar.get(new URL(origin).host)?.get(name);
   }
 
+  /** The Cookie header this browser sends to `url`, if any. */
+  cookieHeader(url: string): string | undefined {
+    const jar = this.#jar.get(new URL(url).host);
+    return jar?.size ? [...jar].map(([k, v]) => `${k}=${v}`).join('; ') : undefined;
+  }
+
   #store(url: URL, res: Response) {
     const jar = this.#jar.get(url.host) ?? new Map<string, string>();
     for (const c of res.headers.getSetCookie()) {

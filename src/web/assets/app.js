@@ -43,6 +43,7 @@ async function api(method, path, body) {
 
 // The server writes the labels beside the script, from the one list of event states.
 const STATE_LABEL = JSON.parse(document.getElementById('lc-state-labels')?.textContent ?? '{}');
+const PAYMENT_STATE_LABEL = JSON.parse(document.getElementById('lc-payment-state-labels')?.textContent ?? '{}');
 
 function connectionBanner() {
   const g = me.google;
@@ -192,6 +193,21 @@ const FINAL_EVENT_STATES = ['confirmed', 'failed', 'expired', 'cancelled'];
 const OPEN_PAYMENT = ['created', 'approved', 'pending'];
 const PROVIDER_NAME = { paypal: 'PayPal', binance: 'Binance Pay' };
 const POLL_MS = 2000;
+
+/** Audit entry ids are decimal strings of any length: compared as numbers, not as text. */
+const byId = (a, b) => a.id.length - b.id.length || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** One audit entry in words: when (in the reader's locale), what, why, and the provider's reference. */
+function timelineItem(t) {
+  const what = t.subject === 'event'
+    ? `Event: ${STATE_LABEL[t.to] ?? 'changed'}`
+    : `${PROVIDER_NAME[t.provider] ?? 'Payment'} payment: ${PAYMENT_STATE_LABEL[t.to] ?? 'changed'}`;
+  return h('li', { 'data-subject': t.subject, 'data-to': t.to },
+    h('time', { datetime: t.at }, new Date(t.at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' })),
+    ' — ', h('strong', {}, what),
+    t.reason ? ` — ${t.reason}` : '',
+    t.providerReference ? h('span', { class: 'reference' }, ` (reference ${t.providerReference})`) : '');
+}
 
 /** Decimal text without the trailing zeros past `min` places: "1.00000000" → "1.00", and "1.00000000" with min 0 → "1". */
 function trimDecimal(text, min = 2) {
@@ -461,9 +477,9 @@ async function eventView() {
     const expiredHere = o && (runOut.has(o.id) || Date.parse(o.expiresAt) <= serverNow());
     patch(checkout, o ? `${o.id}|${o.status}|${o.nextAction?.type ?? ''}|${expiredHere}|${canPay}` : '', () => checkoutPanel(o));
     patch(el.actions, waiting ? 'cancel' : '', () => waiting ? [cancelArea, cancelError] : []);
-    patch(el.history, String(e.timeline.length), () => [
+    patch(el.history, e.timeline.map((t) => t.id).join(), () => [
       h('h2', {}, 'History'),
-      h('ol', { class: 'small' }, e.timeline.map((t) => h('li', {}, `${new Date(t.at).toLocaleString()}: ${t.to} — ${t.reason}`))),
+      h('ol', { class: 'small', id: 'timeline' }, e.timeline.map(timelineItem)),
     ]);
   }
 
@@ -476,9 +492,16 @@ async function eventView() {
     render();
   }
 
-  // Live status: poll while something can still happen, and not while the page is out of sight.
+  // Live status: the event's stream (Server-Sent Events) while it is open. Polling only while it
+  // is not (unsupported, refused, reconnecting), while something can still happen, and not while
+  // the page is out of sight.
   let timer = null;
   let busy = false;
+  let live = false;
+  const final = () => FINAL_EVENT_STATES.includes(event.state);
+  const poll = () => {
+    if (!live && !timer && !busy && !document.hidden && !final()) timer = setTimeout(tick, POLL_MS);
+  };
   const tick = async () => {
     clearTimeout(timer);
     timer = null;
@@ -493,12 +516,71 @@ async function eventView() {
     } finally {
       busy = false;
     }
-    if (!FINAL_EVENT_STATES.includes(event.state) && !document.hidden) timer = setTimeout(tick, POLL_MS);
+    poll();
   };
+
+  // What the page holds, from a stream message; a poll already on its way is older news.
+  const fromStream = (e, list) => {
+    seen++;
+    event = e;
+    payments = list;
+    render();
+    patch(el.refresh, '', () => []);
+  };
+  let reopenMs = 0;
+  let stream = null;
+  let reopen = null;
+  const subscribe = () => {
+    clearTimeout(reopen);
+    if (!('EventSource' in window) || stream || document.hidden) return;
+    // Resumes after what the page already shows (the first load, or the polls in between).
+    const after = event.timeline.length ? [...event.timeline].sort(byId).at(-1).id : null;
+    stream = new EventSource(`/api/v1/events/${id}/stream${after ? `?lastEventId=${encodeURIComponent(after)}` : ''}`);
+    stream.addEventListener('open', () => {
+      live = true;
+      reopenMs = 0;
+      clearTimeout(timer);
+      timer = null;
+    });
+    stream.addEventListener('snapshot', (m) => {
+      const d = JSON.parse(m.data);
+      fromStream(d.event, d.payments);
+    });
+    stream.addEventListener('change', (m) => {
+      const d = JSON.parse(m.data);
+      const known = event.timeline.some((t) => t.id === d.entry.id);
+      fromStream({ ...d.event, timeline: known ? event.timeline : [...event.timeline, d.entry].sort(byId) }, d.payments);
+    });
+    stream.addEventListener('error', () => {
+      live = false;
+      // A dropped stream is reopened by EventSource itself (with Last-Event-ID); a refused one
+      // (limits, a server stopping) is closed for good, so a new one is tried later. Polling
+      // keeps the page current meanwhile.
+      if (stream.readyState === EventSource.CLOSED) {
+        stream = null;
+        reopenMs = Math.min(60_000, (reopenMs || 2500) * 2);
+        reopen = setTimeout(subscribe, reopenMs);
+      }
+      poll();
+    });
+  };
+  // A page out of sight holds no stream: a browser speaking HTTP/1.1 has about six connections
+  // per site, and background tabs must not take them all. Back in sight, the stream resumes
+  // after the last entry shown.
   document.addEventListener('visibilitychange', () => {
-    if (!document.hidden && !timer && !busy && event && !FINAL_EVENT_STATES.includes(event.state)) tick();
+    if (document.hidden) {
+      stream?.close();
+      stream = null;
+      live = false;
+      clearTimeout(timer);
+      timer = null;
+    } else if (event) {
+      subscribe();
+      if (!live && !timer && !busy && !final()) tick();
+    }
   });
   await tick();
+  subscribe();
 }
 
 (async () => {
