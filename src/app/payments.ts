@@ -148,6 +148,8 @@ export class Payments implements EventPaymentHooks {
       if (!isAppError(err)) throw err;
       const reason = `${PROVIDER_NAMES[providerId]} could not create the order: ${err.message}`;
       await this.db.transaction(async (tx) => {
+        // Event first, then payment, as every transition does: the event's audit entries then commit in id order.
+        await events.findEvent(tx, event.id, { forUpdate: true });
         const p = await repo.findPayment(tx, id, { forUpdate: true });
         if (p?.state === 'created') await repo.setPaymentState(tx, id, 'created', 'error', reason, { reason, checkAfter: null });
       });
@@ -317,6 +319,7 @@ export class Payments implements EventPaymentHooks {
       // The order was never created (a crash or a failure mid-create): give up after a grace period.
       if (p.state === 'created' && Date.now() - p.createdAt.getTime() > CREATE_GRACE_MS) {
         await this.db.transaction(async (tx) => {
+          await events.findEvent(tx, p.eventId, { forUpdate: true });
           const cur = (await repo.findPayment(tx, p.id, { forUpdate: true }))!;
           if (cur.state === 'created' && !cur.providerRef) {
             await repo.setPaymentState(tx, p.id, 'created', 'error', 'the provider order was never created', { reason: 'The payment could not be started; start it again.', checkAfter: null });
