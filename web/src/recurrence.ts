@@ -43,11 +43,14 @@ export function presets(date: string): Preset[] {
   ];
 }
 
+/** The weekdays a custom weekly repeat is on: those chosen, else the start's (as the form shows them). */
+export const customDays = (c: Custom, startWeekday: number): string[] => (c.days.length ? c.days : [DAYS[startWeekday]!]);
+
 /** The RRULE for a custom repeat; `allDay` decides how UNTIL is written (a date, or the day's end in UTC). */
-export function customRule(c: Custom, allDay: boolean): string {
+export function customRule(c: Custom, allDay: boolean, startWeekday: number): string {
   const parts = [`FREQ=${c.freq}`];
   if (c.interval > 1) parts.push(`INTERVAL=${c.interval}`);
-  if (c.freq === 'WEEKLY' && c.days.length) parts.push(`BYDAY=${DAYS.filter((d) => c.days.includes(d)).join(',')}`);
+  if (c.freq === 'WEEKLY') parts.push(`BYDAY=${DAYS.filter((d) => customDays(c, startWeekday).includes(d)).join(',')}`);
   if (c.ends === 'on' && c.until) parts.push(`UNTIL=${c.until.replace(/-/g, '')}${allDay ? '' : 'T235959Z'}`);
   if (c.ends === 'after') parts.push(`COUNT=${Math.max(1, c.count)}`);
   return `RRULE:${parts.join(';')}`;

@@ -4,7 +4,7 @@ import { api, ApiError, type Calendar, type Preview } from '../api.ts';
 import { config } from '../config.ts';
 import { problemText } from '../errors.ts';
 import { addDays, browserZone, dateTime, day, money, time, weekdayName, zoneOffset } from '../format.ts';
-import { customRule, DAYS, describe, presets, weekdayOf, type Custom, type Freq } from '../recurrence.ts';
+import { customDays, customRule, DAYS, describe, presets, weekdayOf, type Custom, type Freq } from '../recurrence.ts';
 import { navigate } from '../router.ts';
 import { t } from '../strings.ts';
 
@@ -94,7 +94,7 @@ export function CreateEvent({ me }: PageProps) {
   }, []);
 
   const options = presets(startDate || init.startDate);
-  const rule = repeat === 'custom' ? customRule(custom, allDay) : (options.find((o) => o.value === repeat)?.rule ?? null);
+  const rule = repeat === 'custom' ? customRule(custom, allDay, weekdayOf(startDate || init.startDate)) : (options.find((o) => o.value === repeat)?.rule ?? null);
   const start = allDay ? startDate : `${startDate}T${startTime}`;
   const end = allDay ? (endDate ? addDays(endDate, 1) : '') : `${endDate}T${endTime}`;
   const schedule = { timeZone, allDay, start, end, recurrence: rule ? [rule] : [] };
@@ -125,13 +125,18 @@ export function CreateEvent({ me }: PageProps) {
     return () => void (live = false);
   }, [JSON.stringify(checkFor)]);
 
+  // The end keeps its distance in days from the start, as in Google Calendar. Kept as a number:
+  // a date typed key by key passes through other dates (year 0002…) on its way.
+  const span = useRef(0);
+  const days = (a: string, b: string) => Math.round((Date.parse(b) - Date.parse(a)) / 86_400_000);
+  const validDate = (v: string) => /^\d{4}-\d{2}-\d{2}$/.test(v) && v >= '1970-01-01';
   const onStartDate = (v: string) => {
-    // The end keeps its distance from the start, as in Google Calendar.
-    if (v && startDate && endDate) {
-      const shift = (Date.parse(v) - Date.parse(startDate)) / 86_400_000;
-      setEndDate(addDays(endDate, Math.round(shift)));
-    }
     setStartDate(v);
+    if (validDate(v)) setEndDate(addDays(v, span.current));
+  };
+  const onEndDate = (v: string) => {
+    setEndDate(v);
+    if (validDate(v) && validDate(startDate)) span.current = Math.max(0, days(startDate, v));
   };
 
   const addGuest = (raw: string): boolean => {
@@ -269,7 +274,7 @@ export function CreateEvent({ me }: PageProps) {
         <span class="to" aria-hidden="true">{t.create.to}</span>
         <div class="field">
           <label for="end-date">{t.create.endDate}</label>
-          <input id="end-date" type="date" value={endDate} min={startDate} {...a11y('end')} onInput={(e) => { setEndDate((e.target as HTMLInputElement).value); clear('end'); }} />
+          <input id="end-date" type="date" value={endDate} min={startDate} {...a11y('end')} onInput={(e) => { onEndDate((e.target as HTMLInputElement).value); clear('end'); }} />
         </div>
         {allDay ? null : (
           <div class="field">
@@ -393,7 +398,7 @@ export function CreateEvent({ me }: PageProps) {
 
 function CustomRepeat({ value, onChange, weekday }: { value: Custom; onChange: (c: Custom) => void; weekday: number }) {
   const set = (patch: Partial<Custom>) => onChange({ ...value, ...patch });
-  const days = value.days.length ? value.days : [DAYS[weekday]!];
+  const days = customDays(value, weekday);
   return (
     <fieldset class="custom" id="custom-repeat">
       <legend>{t.create.custom.legend}</legend>
