@@ -1,5 +1,5 @@
 /** Server-written HTML pages (the sign-in outcomes), dressed with the web interface's stylesheet. */
-import { clientStylesheet } from '../web/client.ts';
+import { clientStylesheet } from './client-build.ts';
 import { esc } from './escape.ts';
 
 export { esc };

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../http/server.ts';
 import type { Sessions } from '../http/sessions.ts';
-import { CLIENT_DIR, loadClient, type ClientConfig } from './client.ts';
+import { CLIENT_DIR, loadClient, type ClientConfig } from '../http/client-build.ts';
 
 const TYPES: Record<string, string> = { css: 'text/css; charset=utf-8', js: 'text/javascript; charset=utf-8', svg: 'image/svg+xml', map: 'application/json' };
 // Vite names files `name-<hash>.ext`: their content never changes under one name.

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { esc } from '../http/escape.ts';
+import { esc } from './escape.ts';
 
 /**
  * The web interface as Vite built it (scripts/build-web.mjs → dist/client): index.html is the shell
