@@ -244,3 +244,42 @@ describe('the web interface: keyboard, accessibility, layout, 404, sign out, liv
     assert.equal(polls, 0, 'no polling while the stream answers');
   });
 });
+
+describe('a revoked Google connection, reconnected from the banner', { skip: chromiumSkip() }, () => {
+  let app: TestApp;
+  let browser: Awaited<ReturnType<typeof launch>>;
+  before(async () => {
+    app = await startTestApp();
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  it('says Google needs a new sign-in, with a working link, and books again once reconnected', async () => {
+    const page = await browser.context.newPage();
+    page.setDefaultTimeout(30_000);
+    await signIn(page, app, 'revoked@example.com');
+    const revoke = await fetch(`${app.runtime.sandbox!.url}/__sandbox/google/users/revoked@example.com/revoke`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    assert.equal(revoke.status, 200);
+
+    // The form needs the calendars: Google refuses, and the page says what to do, once.
+    await page.getByRole('link', { name: 'New event' }).first().click();
+    const banner = page.locator('#google-status[data-status="needs_reconnect"]');
+    await banner.waitFor();
+    assert.match((await banner.textContent()) ?? '', /Google needs you to sign in again/);
+    assert.equal(await page.locator('#create-event').count(), 0, 'no form that could not be booked');
+    await page.screenshot({ path: join(SHOTS, 'web-reconnect-banner-1280-light.png'), fullPage: true });
+
+    await banner.getByRole('link', { name: 'Reconnect Google' }).click();
+    await page.waitForURL((u) => u.toString().startsWith(app.runtime.sandbox!.url));
+    const email = page.locator('input[type=email]');
+    if (await email.isEditable()) await email.fill('revoked@example.com');
+    await page.getByRole('button', { name: /allow/i }).click();
+    await page.waitForURL(`${app.url}/app`);
+    await page.getByRole('heading', { level: 1, name: 'Your events' }).waitFor();
+    assert.equal(await page.locator('#google-status').count(), 0, 'no banner once reconnected');
+    await createAndOpenEvent(page, app.url, 'After reconnecting');
+  });
+});

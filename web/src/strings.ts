@@ -104,6 +104,7 @@ export const t = {
     removeGuest: (email: string) => `Remove ${email}`,
     calendar: 'Calendar',
     primary: (name: string) => `${name} (primary)`,
+    needsGoogle: 'LeadsCalendar needs your Google Calendar to book events: reconnect Google (above) first.',
     noCalendar: 'None of your Google calendars can receive events from LeadsCalendar: it can add events only to calendars you own.',
     next: 'Next occurrences',
     submit: (price: string) => `Continue to payment — ${price}`,

@@ -50,7 +50,7 @@ function useDebounced<T>(value: T, ms: number): T {
   return v;
 }
 
-export function CreateEvent({ me }: PageProps) {
+export function CreateEvent({ me, setMe }: PageProps) {
   const init = useMemo(defaults, []);
   const [title, setTitle] = useState('');
   const [description, setDescription] = useState('');
@@ -89,9 +89,14 @@ export function CreateEvent({ me }: PageProps) {
         const primary = r.calendars.find((c) => c.primary) ?? r.calendars[0];
         if (primary) setCalendarId(primary.id);
       },
-      (err) => setCalendarError(problemText(err)),
+      async (err) => {
+        // Google may have stopped honouring the grant: the page then says so, with the reconnect link.
+        const fresh = await api.me().catch(() => null);
+        if (fresh && fresh.google.status !== 'active') setMe(fresh);
+        else setCalendarError(problemText(err));
+      },
     );
-  }, []);
+  }, [me.google.status]);
 
   const options = presets(startDate || init.startDate);
   const rule = repeat === 'custom' ? customRule(custom, allDay, weekdayOf(startDate || init.startDate)) : (options.find((o) => o.value === repeat)?.rule ?? null);
@@ -234,7 +239,13 @@ export function CreateEvent({ me }: PageProps) {
   const clear = (f: Field) => errors[f] && setErrors((e) => ({ ...e, [f]: undefined }));
   const price = money(config.price.amount, config.price.currency);
 
-  if (me.google.status !== 'active') return <h1>{t.create.title}</h1>;
+  if (me.google.status !== 'active')
+    return (
+      <>
+        <h1>{t.create.title}</h1>
+        <p>{t.create.needsGoogle}</p>
+      </>
+    );
   if (calendars && calendars.length === 0)
     return (
       <>
