@@ -96,9 +96,14 @@ export function watchEvent(id: string, onSnapshot: (s: Snapshot) => void, onTrou
     invalidate() {
       asked++;
     },
+    /** Asks now (after an action of the person's); polling resumes if it had stopped (nothing was left to happen until then). */
     refresh: async () => {
-      await refresh();
-      onTrouble(null);
+      try {
+        await refresh();
+        onTrouble(null);
+      } finally {
+        if (!source) schedule();
+      }
     },
   };
 }
