@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startTestApp, type TestApp } from '../support/app.ts';
+import { checkPage } from '../support/a11y.ts';
 import { chromiumSkip, createAndOpenEvent, launch, signIn } from '../support/chromium.ts';
 
-const SHOTS = resolve(import.meta.dirname, '../../test-results');
 
 // PayPal's other intent (the money taken at approval), the other provider after an expired order,
 // and a confirmed event cancelled for a refund: journeys through the web interface alone.
@@ -39,7 +38,7 @@ describe('journeys with PAYPAL_INTENT=CAPTURE', { skip: chromiumSkip() }, () => 
     await page.locator('#state[data-state="confirmed"]').waitFor();
     assert.match((await page.locator('#outcome').textContent()) ?? '', /Paid with PayPal and added to your Google Calendar/);
     await page.getByRole('link', { name: 'Open in Google Calendar' }).waitFor();
-    await page.screenshot({ path: join(SHOTS, 'web-event-confirmed-1280-light.png'), fullPage: true });
+    await checkPage(page, 'event-confirmed', () => page.locator('#google-link').waitFor());
 
     await page.getByRole('button', { name: 'Cancel and refund' }).click();
     assert.match((await page.locator('.confirm').textContent()) ?? '', /refund 1\.00 USD/);
@@ -51,7 +50,7 @@ describe('journeys with PAYPAL_INTENT=CAPTURE', { skip: chromiumSkip() }, () => 
     const history = (await page.locator('.timeline').textContent()) ?? '';
     assert.match(history, /PayPal payment: refunded/);
     assert.doesNotMatch(history, /refunded_|pending_payment|[0-9a-f]{8}-[0-9a-f]{4}-/);
-    await page.screenshot({ path: join(SHOTS, 'web-event-refunded-1280-light.png'), fullPage: true });
+    await checkPage(page, 'event-refunded', () => page.locator('.timeline').waitFor());
   });
 
   it('pays with PayPal after the Binance Pay order expired', async () => {
