@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { axeViolations, checkPage, SHOTS } from '../support/a11y.ts';
-import { chromiumSkip, createAndOpenEvent, launch, signIn } from '../support/chromium.ts';
+import { chromiumSkip, createAndOpenEvent, fillSchedule, launch, signIn } from '../support/chromium.ts';
 
 /** Keyboard only: Tab until the focused element matches `selector` (at most `max` presses). */
 async function tabTo(page: Page, selector: string, max = 60): Promise<void> {
@@ -157,6 +157,22 @@ describe('the web interface: keyboard, accessibility, layout, 404, sign out, liv
     const id = page.url().split('/').pop()!;
     const event = await (await page.request.get(`${app.url}/api/v1/events/${id}`)).json();
     assert.deepEqual([event.allDay, event.start, event.end], [true, '2031-07-14', '2031-07-15']);
+  });
+
+  it('refuses a start in the past, in words, next to the start, once', async () => {
+    const page = await newPage();
+    await signIn(page, app, 'late@example.com');
+    await page.goto(`${app.url}/app/new`);
+    await page.fill('#title', 'Too late');
+    await fillSchedule(page, '2020-01-06T10:00', '2020-01-06T11:00', 'Europe/Paris');
+    await page.getByRole('button', { name: /^Continue to payment/ }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    assert.deepEqual(await alert.allTextContents(), ['The start is in the past. Pick a later time.']);
+    assert.equal(await alert.getAttribute('id'), 'start-error');
+    // The field that needs a change has the focus, and says which error describes it.
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'start-date');
+    assert.match((await page.locator('#start-date').getAttribute('aria-describedby')) ?? '', /start-error/);
   });
 
   it('signs out from the settings page', async () => {

@@ -109,8 +109,6 @@ export const t = {
     next: 'Next occurrences',
     submit: (price: string) => `Continue to payment — ${price}`,
     busy: (times: string) => `You’re busy ${times} (another event in your calendar). You can still book it.`,
-    created: 'Event created. Now pay to book it.',
-    fixBelow: (n: number) => (n === 1 ? 'One field needs a change.' : `${n} fields need a change.`),
     custom: {
       legend: 'Custom repeat',
       every: 'Every',
@@ -181,7 +179,6 @@ export const t = {
     rate: (rate: string, charge: string, price: string) => ` at ${rate} ${charge} per ${price}`,
     openBinance: 'Open Binance Pay checkout',
     expiresIn: 'Expires in ',
-    otherMethod: 'Use another method',
     startAgain: 'Start again',
     orderExpired: (who: string) => `This ${who} order expired before it was paid.`,
     preparing: (who: string) => `Preparing the order at ${who}…`,

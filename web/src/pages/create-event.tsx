@@ -73,7 +73,6 @@ export function CreateEvent({ me, setMe }: PageProps) {
   const [busy, setBusy] = useState(false);
   const [preview, setPreview] = useState<Preview | null>(null);
   const [conflict, setConflict] = useState<string | null>(null);
-  const form = useRef<HTMLFormElement>(null);
 
   const zones = useMemo(() => {
     const all = (Intl as unknown as { supportedValuesOf?: (k: string) => string[] }).supportedValuesOf?.('timeZone') ?? [browserZone()];
@@ -261,7 +260,7 @@ export function CreateEvent({ me, setMe }: PageProps) {
   for (const o of options) if (o.rule) label[o.value] = describe(o.rule) ?? o.value;
 
   return (
-    <form ref={form} id="create-event" class="event-form" onSubmit={submit} noValidate>
+    <form id="create-event" class="event-form" onSubmit={submit} noValidate>
       <h1>{t.create.title}</h1>
       <div class="field">
         <label for="title" class="visually-hidden">{t.create.titleLabel}</label>
