@@ -1,15 +1,17 @@
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.ts';
+import { SHOTS } from '../support/a11y.ts';
 import { chromiumSkip, createAndOpenEvent, fillSchedule, launch, submitEvent } from '../support/chromium.ts';
 
-const SHOTS = process.env.E2E_SCREENSHOT_DIR ?? '/tmp';
 
 describe('the web interface in a real browser', { skip: chromiumSkip() }, () => {
   let app: TestApp;
   let browser: Awaited<ReturnType<typeof launch>>;
   before(async () => {
+    mkdirSync(SHOTS, { recursive: true });
     app = await startTestApp();
     browser = await launch();
   });

@@ -73,4 +73,20 @@ describe('journeys with PAYPAL_INTENT=CAPTURE', { skip: chromiumSkip() }, () => 
     const payments = await (await page.request.get(`${app.url}/api/v1/events/${id}/payments`)).json();
     assert.deepEqual(payments.payments.map((p: { provider: string; status: string }) => [p.provider, p.status]), [['binance', 'expired'], ['paypal', 'captured']]);
   });
+
+  it('waits for a pending PayPal payment on a screen that says what it waits for, offering no second payment', async () => {
+    const page = await newPage();
+    await signIn(page, app, 'echeck@example.com');
+    const id = await createAndOpenEvent(page, app.url, 'Paid by eCheck');
+    await page.getByRole('button', { name: 'Pay with PayPal' }).click();
+    await page.waitForURL(toSandbox);
+    await page.getByRole('radio', { name: /eCheck/ }).check();
+    await page.getByRole('button', { name: 'Complete Purchase' }).click();
+    await page.waitForURL(`${app.url}/app/events/${id}`);
+    const waiting = page.locator('#waiting');
+    await waiting.getByText('Waiting for PayPal to confirm your payment…').waitFor();
+    assert.equal(await page.locator('#state').getAttribute('data-state'), 'pending_payment');
+    assert.equal(await page.getByRole('button', { name: /^Pay with/ }).count(), 0, 'money on its way is not asked for twice');
+    await checkPage(page, 'event-waiting', () => waiting.waitFor());
+  });
 });

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { PageProps } from '../app.tsx';
-import { api, serverNow, type EventWithHistory, type Payment, type Provider, type TimelineEntry } from '../api.ts';
+import { api, ApiError, serverNow, type EventWithHistory, type Payment, type Provider, type TimelineEntry } from '../api.ts';
 import { problemText } from '../errors.ts';
 import { dateTime, mmss, money, number, when as at } from '../format.ts';
 import { watchEvent, type Snapshot } from '../live.ts';
@@ -109,6 +109,8 @@ export function EventPage({ id }: PageProps & { id: string }) {
   const payable = Boolean(e && waiting && Date.parse(e.pendingUntil) > now);
   const open = waiting && p && OPEN_PAYMENT.includes(p.status) ? p : null;
   const inProgress = Boolean((open && open.status !== 'created') || e?.state === 'paid');
+  // Money on its way (approved, processing, held or taken): offering to pay again would take it twice.
+  const moneyComing = Boolean(p && ['approved', 'pending', 'authorized', 'captured'].includes(p.status));
 
   // Waiting too long for a provider or Google: say so, and offer to check now.
   const waitKey = `${e?.state}|${p?.id}|${p?.status}`;
@@ -139,7 +141,7 @@ export function EventPage({ id }: PageProps & { id: string }) {
       setSnap((s) => (s ? { ...s, payments: [...s.payments.filter((x) => x.id !== created.id), created] } : s));
       setPaying(null);
     } catch (err) {
-      setPayError(err instanceof Error && !('status' in err) && err.message === t.event.noApproval ? err.message : problemText(err));
+      setPayError(err instanceof ApiError ? problemText(err) : err instanceof Error && err.message === t.event.noApproval ? err.message : problemText(err));
       setPaying(null);
     }
   };
@@ -205,7 +207,7 @@ export function EventPage({ id }: PageProps & { id: string }) {
         {waiting ? (
           <section id="pay" class="card" aria-labelledby="pay-title">
             <h2 id="pay-title">{t.event.payTitle}</h2>
-            {payable ? (
+            {payable && !moneyComing ? (
               <>
                 <p>{t.event.payLead(price, dateTime(e.pendingUntil, Intl.DateTimeFormat().resolvedOptions().timeZone))}</p>
                 <div class="pay-choices">
