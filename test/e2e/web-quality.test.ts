@@ -175,6 +175,22 @@ describe('the web interface: keyboard, accessibility, layout, 404, sign out, liv
     assert.match((await page.locator('#start-date').getAttribute('aria-describedby')) ?? '', /start-error/);
   });
 
+  it('disconnects Google from the settings page, which then offers to reconnect', async () => {
+    const page = await newPage();
+    await signIn(page, app, 'disconnect@example.com');
+    await page.getByRole('link', { name: 'Settings' }).click();
+    assert.equal(await page.locator('#google-state').textContent(), 'Connected');
+    await page.getByRole('button', { name: 'Disconnect Google' }).click();
+    await page.getByRole('button', { name: 'Yes, disconnect' }).click();
+    await page.getByText('Google is disconnected.').waitFor();
+    assert.notEqual(await page.locator('#google-state').getAttribute('data-status'), 'active');
+    // Every page now says so, with the way back.
+    const banner = page.locator('#google-status');
+    await banner.getByRole('link', { name: 'Reconnect Google' }).waitFor();
+    const me = await (await page.request.get(`${app.url}/api/v1/me`)).json();
+    assert.notEqual(me.google.status, 'active');
+  });
+
   it('signs out from the settings page', async () => {
     const page = await newPage();
     await signIn(page, app, 'leaving@example.com');
