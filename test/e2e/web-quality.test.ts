@@ -225,13 +225,15 @@ describe('the web interface: keyboard, accessibility, layout, 404, sign out, liv
     const event = await (await page.request.get(`${app.url}/api/v1/events/${id}`)).json();
     const { payments } = await (await page.request.get(`${app.url}/api/v1/events/${id}/payments`)).json();
     // A stream as the protocol has it: a snapshot, then a change (here: the event confirmed).
-    const confirmed = { ...event, state: 'confirmed', google: { ...event.google, htmlLink: 'https://calendar.google.com/event?eid=x' } };
+    // The change carries the event without its timeline: the page appends the change's entry.
+    const { timeline: _, ...bare } = event;
+    const confirmed = { ...bare, state: 'confirmed', google: { ...event.google, htmlLink: 'https://calendar.google.com/event?eid=x' } };
     const entry = { id: '999', at: new Date().toISOString(), reason: 'on the calendar', subject: 'event', from: 'paid', to: 'confirmed' };
     await page.route(`${app.url}/api/v1/events/${id}/stream`, (route) =>
       route.fulfill({
         status: 200,
         headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-store' },
-        body: `retry: 600000\n: heartbeat\n\nevent: snapshot\nid: 1\ndata: ${JSON.stringify({ event, payments })}\n\nevent: change\nid: 999\ndata: ${JSON.stringify({ entry, event: { ...confirmed, timeline: [...event.timeline, entry] }, payments })}\n\n`,
+        body: `retry: 600000\n: heartbeat\n\nevent: snapshot\nid: 1\ndata: ${JSON.stringify({ event, payments })}\n\nevent: change\nid: 999\ndata: ${JSON.stringify({ entry, event: confirmed, payments })}\n\n`,
       }),
     );
     let polls = 0;
@@ -242,6 +244,8 @@ describe('the web interface: keyboard, accessibility, layout, 404, sign out, liv
     await page.locator('#state[data-state="confirmed"]').waitFor();
     assert.equal(await page.locator('#google-link').getAttribute('href'), 'https://calendar.google.com/event?eid=x');
     assert.equal(polls, 0, 'no polling while the stream answers');
+    assert.equal(await page.locator('.timeline li').count(), event.timeline.length + 1);
+    assert.equal(await page.locator('.timeline li').last().getAttribute('data-to'), 'confirmed');
   });
 });
 

@@ -1,5 +1,5 @@
 // Live status of one event: the server's stream (Server-Sent Events) when it has one, else polling.
-import { api, type EventWithHistory, type Payment } from './api.ts';
+import { api, type EventWithHistory, type Payment, type TimelineEntry } from './api.ts';
 
 export interface Snapshot {
   event: EventWithHistory;
@@ -19,12 +19,15 @@ export function watchEvent(id: string, onSnapshot: (s: Snapshot) => void, onTrou
   let timer: ReturnType<typeof setTimeout> | null = null;
   let source: EventSource | null = null;
   let asked = 0;
+  // The last state heard: a change may carry the event without its timeline (then its entry is
+  // appended) or without the payments (then they are as they were).
+  let last: Snapshot | null = null;
 
   const refresh = async () => {
     const mine = ++asked;
     const [event, list] = await Promise.all([api.event(id), api.payments(id)]);
     // An answer overtaken by a newer request is old news.
-    if (mine === asked && !stopped) onSnapshot({ event, payments: list.payments });
+    if (mine === asked && !stopped) onSnapshot((last = { event, payments: list.payments }));
   };
 
   const tick = async () => {
@@ -48,10 +51,13 @@ export function watchEvent(id: string, onSnapshot: (s: Snapshot) => void, onTrou
 
   const fromMessage = (raw: string): Snapshot | null => {
     try {
-      const data = JSON.parse(raw) as { event?: EventWithHistory; payments?: Payment[] } & Partial<EventWithHistory>;
-      const event = (data.event ?? data) as EventWithHistory;
-      if (!event?.id || !Array.isArray(event.timeline)) return null;
-      return { event, payments: data.payments ?? [] };
+      const data = JSON.parse(raw) as { event?: EventWithHistory; payments?: Payment[]; entry?: TimelineEntry } & Partial<EventWithHistory>;
+      const event = (data.event ?? data) as Partial<EventWithHistory>;
+      if (!event?.id) return null;
+      let timeline = event.timeline ?? last?.event.timeline;
+      if (!timeline) return null;
+      if (!event.timeline && data.entry && !timeline.some((t) => t.id === data.entry!.id)) timeline = [...timeline, data.entry];
+      return (last = { event: { ...event, timeline } as EventWithHistory, payments: data.payments ?? last?.payments ?? [] });
     } catch {
       return null;
     }
