@@ -17,6 +17,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { gzipSync } from 'node:zlib';
 import pg from 'pg';
 import { startSandbox } from '../sandbox/server.ts';
 import { consentBody } from '../test/sandbox/google-helpers.ts';
@@ -55,6 +56,20 @@ function stopChild(child: ChildProcess): Promise<void> {
   const done = new Promise<void>((r) => child.once('exit', () => r()));
   child.kill('SIGTERM');
   return done;
+}
+
+/** The JavaScript the landing page loads before it can draw (its module scripts and their preloads), raw and gzipped. */
+async function firstPageJs(base: string): Promise<{ files: number; rawKb: number; gzipKb: number }> {
+  const html = await (await fetch(`${base}/`)).text();
+  const urls = [...html.matchAll(/<(?:script[^>]*\bsrc|link[^>]*rel="modulepreload"[^>]*\bhref)="([^"]+\.js)"/g)].map((m) => m[1]!);
+  let raw = 0;
+  let gz = 0;
+  for (const u of urls) {
+    const body = Buffer.from(await (await fetch(new URL(u, base))).arrayBuffer());
+    raw += body.length;
+    gz += gzipSync(body, { level: 9 }).length;
+  }
+  return { files: urls.length, rawKb: raw / 1024, gzipKb: gz / 1024 };
 }
 
 interface Load {
@@ -204,6 +219,7 @@ try {
     pid: app.pid!,
   });
   const ceilingWrites = await pgbenchInserts();
+  const js = await firstPageJs(base);
   await sleep(IDLE_SETTLE_MS);
   const afterKb = rssKb(app.pid!);
   const loadedKb = Math.max(health.maxRssKb!, list.maxRssKb!, writes.maxRssKb!);
@@ -215,7 +231,8 @@ try {
   console.log(`load: autocannon in its own process, ${CONCURRENCY} connections, ${SECONDS} s each\n`);
   console.log(`first start (fresh data folder) to /readyz: ${firstStartMs.toFixed(0)} ms; idle RSS after it: ${mb(firstIdleKb)}`);
   console.log(`restart to /readyz, median of ${RESTARTS}: ${median(restartMs).toFixed(0)} ms (${restartMs.map((m) => m.toFixed(0)).join(', ')})`);
-  console.log(`app process RSS: idle ${mb(idleKb)}, under load (max) ${mb(loadedKb)}, idle after load ${mb(afterKb)}\n`);
+  console.log(`app process RSS: idle ${mb(idleKb)}, under load (max) ${mb(loadedKb)}, idle after load ${mb(afterKb)}`);
+  console.log(`web first page JavaScript: ${js.gzipKb.toFixed(1)} kB gzipped (${js.rawKb.toFixed(1)} kB raw, ${js.files} file${js.files === 1 ? '' : 's'})\n`);
   console.log(line('HTTP ceiling, Fastify no-op route (own process)', ceilingHttp));
   console.log(`${line('GET /healthz', health)}  → ${ratio(health.rps, ceilingHttp.rps)}`);
   console.log(`${line('GET /api/v1/events (session, 40+ events)', list)}  → ${ratio(list.rps, ceilingHttp.rps)}`);

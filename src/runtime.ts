@@ -9,6 +9,7 @@ import { JobQueue } from './jobs/queue.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { registerWebRoutes } from './web/routes.ts';
+import { formatMinor } from './domain/money.ts';
 import { Events } from './app/events.ts';
 import { GoogleConnections } from './app/google-connections.ts';
 import { TokenCipher } from './crypto/token-cipher.ts';
@@ -169,7 +170,13 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       rateLimits,
     });
     registerOpsRoutes(app, { readiness: new Readiness(db, migrations), metrics });
-    registerWebRoutes(app, { mode: config.mode, sandboxUrl: config.sandboxUrl, sessions });
+    registerWebRoutes(app, {
+      mode: config.mode,
+      sandboxUrl: config.sandboxUrl,
+      price: { amount: formatMinor(BigInt(config.pricing.minor), config.pricing.currency), currency: config.pricing.currency },
+      paymentMinutes: config.paymentTtlMinutes,
+      sessions,
+    });
     registerAuthRoutes(app, { sessions, signIn });
     registerApiRoutes(app, { sessions, events, google, users: new Users(db) });
     registerPaymentRoutes(app, { sessions, payments });

@@ -115,10 +115,13 @@ before(async () => {
   app = await startTestApp();
   const openapi = await (await fetch(`${app.url}/openapi.json`)).json();
   const pages = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
-  // The web interface's strings: every quoted literal of its scripts and pages.
-  const web = readdirSync(join(root, 'src/web'), { recursive: true, withFileTypes: true })
-    .filter((d) => d.isFile() && /\.(js|ts|html)$/.test(d.name))
-    .map((d) => join(d.parentPath, d.name).slice(root.length + 1));
+  // The web interface's strings: every quoted literal of its server routes, scripts and pages
+  // (its API types are generated from the OpenAPI document, checked above).
+  const web = ['src/web', 'web/src'].flatMap((dir) =>
+    readdirSync(join(root, dir), { recursive: true, withFileTypes: true })
+      .filter((d) => d.isFile() && /\.(js|ts|tsx|html)$/.test(d.name) && d.name !== 'api.gen.ts')
+      .map((d) => join(d.parentPath, d.name).slice(root.length + 1)),
+  );
   texts = [
     ...pages.flatMap((p) => paragraphs(read(p)).map((paragraph) => ({ where: p, paragraph }))),
     ...descriptions(openapi).map((paragraph) => ({ where: 'the OpenAPI document', paragraph })),

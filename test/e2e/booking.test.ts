@@ -1,15 +1,17 @@
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { chromiumSkip, createAndOpenEvent, launch } from '../support/chromium.ts';
+import { SHOTS } from '../support/a11y.ts';
+import { chromiumSkip, createAndOpenEvent, fillSchedule, launch, submitEvent } from '../support/chromium.ts';
 
-const SHOTS = process.env.E2E_SCREENSHOT_DIR ?? '/tmp';
 
 describe('the web interface in a real browser', { skip: chromiumSkip() }, () => {
   let app: TestApp;
   let browser: Awaited<ReturnType<typeof launch>>;
   before(async () => {
+    mkdirSync(SHOTS, { recursive: true });
     app = await startTestApp();
     browser = await launch();
   });
@@ -48,21 +50,19 @@ describe('the web interface in a real browser', { skip: chromiumSkip() }, () => 
     await page.getByRole('button', { name: /allow/i }).click();
 
     await page.waitForURL(`${app.url}/app`);
-    await page.locator('#google-status').getByText('Google Calendar connected').waitFor();
+    await page.getByRole('link', { name: 'New event' }).first().click();
 
     await page.fill('#title', 'Dentist');
-    await page.fill('#start', '2031-05-06T14:00');
-    await page.fill('#end', '2031-05-06T14:45');
-    await page.fill('#timeZone', 'Europe/Berlin');
-    await page.selectOption('#repeat', 'RRULE:FREQ=WEEKLY');
+    await fillSchedule(page, '2031-05-06T14:00', '2031-05-06T14:45', 'Europe/Berlin');
+    // The repeat presets follow the chosen date (6 May 2031 is a Tuesday), and the preview shows
+    // the next occurrences in the event's zone, named with its offset.
+    await page.selectOption('#repeat', { label: 'Every Tuesday' });
     const first = page.locator('#preview li[data-start]').first();
     await first.waitFor();
     assert.equal(await first.getAttribute('data-start'), '2031-05-06T14:00:00+02:00');
-    assert.match((await first.textContent()) ?? '', /UTC\+02:00/);
-    await page.selectOption('#repeat', '');
-    await page.getByRole('button', { name: 'Create event' }).click();
-    await page.getByRole('link', { name: 'Open the event' }).click();
-    await page.locator('#state[data-state="pending_payment"]').waitFor();
+    assert.match((await first.textContent()) ?? '', /Europe\/Berlin, GMT\+02:00/);
+    await page.selectOption('#repeat', { label: 'Does not repeat' });
+    await submitEvent(page, app.url);
     const eventUrl = page.url();
     assert.match((await page.locator('#price').textContent()) ?? '', /1\.00 USD/);
     assert.equal(await page.locator('#google-link').count(), 0);
@@ -241,13 +241,18 @@ describe('the web interface in a real browser', { skip: chromiumSkip() }, () => 
 
   it('shows a refused time with the reason', async () => {
     const page = await newPage();
-    await page.goto(`${app.url}/app`);
+    await page.goto(`${app.url}/app/new`);
     await page.fill('#title', 'Impossible');
-    await page.fill('#start', '2031-03-09T02:30');
-    await page.fill('#end', '2031-03-09T03:30');
-    await page.fill('#timeZone', 'America/New_York');
-    await page.getByRole('button', { name: 'Create event' }).click();
-    await page.getByRole('alert').waitFor();
-    assert.match((await page.getByRole('alert').textContent()) ?? '', /does not exist in America\/New_York/);
+    await fillSchedule(page, '2031-03-09T02:30', '2031-03-09T03:30', 'America/New_York');
+    await page.getByRole('button', { name: /^Continue to payment/ }).click();
+    // Once, next to the start, in words, announced, and the start field says it is the one.
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    assert.equal(await alert.count(), 1);
+    assert.equal(await alert.getAttribute('id'), 'start-error');
+    assert.match((await alert.textContent()) ?? '', /does not exist in America\/New_York/);
+    assert.doesNotMatch((await alert.textContent()) ?? '', /body\/|nonexistent_local_time/);
+    assert.equal(await page.locator('#start-date').getAttribute('aria-invalid'), 'true');
+    assert.equal(page.url(), `${app.url}/app/new`);
   });
 });

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { startTestApp, type TestApp } from '../support/app.ts';
+import { SHOTS } from '../support/a11y.ts';
 import { chromiumSkip, createAndOpenEvent, launch, signIn } from '../support/chromium.ts';
 
-const SHOTS = process.env.E2E_SCREENSHOT_DIR ?? '/tmp';
 
 // The shortest payment time the configuration allows (one minute), so that the countdown really
 // reaches zero: the page counts down to the server's deadline, not to the browser's clock.
@@ -11,6 +12,7 @@ describe('the event page when the time to pay runs out', { skip: chromiumSkip() 
   let app: TestApp;
   let browser: Awaited<ReturnType<typeof launch>>;
   before(async () => {
+    mkdirSync(SHOTS, { recursive: true });
     app = await startTestApp({ env: { PAYMENT_TTL_MINUTES: '1' } });
     browser = await launch();
   });

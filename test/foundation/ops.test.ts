@@ -39,12 +39,41 @@ describe('operations endpoints', () => {
     assert.match(text, /leadscalendar_process_cpu_seconds_total/);
   });
 
-  it('serves the home page with strict security headers', async () => {
+  it('serves the home page with strict security headers, its script from a hashed file cached for a year', async () => {
     const res = await fetch(`${app.url}/`);
     assert.equal(res.status, 200);
-    assert.match(await res.text(), /Sign in with Google/);
-    assert.match(res.headers.get('content-security-policy') ?? '', /default-src 'self'/);
+    const html = await res.text();
+    assert.match(res.headers.get('content-security-policy') ?? '', /script-src 'self'/);
     assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+    // No inline script: every script element loads a file (the CSP would refuse anything else).
+    const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)];
+    assert.ok(scripts.length > 0);
+    for (const [, attrs, body] of scripts) {
+      assert.match(attrs!, /\bsrc="\/assets\/[A-Za-z0-9_-]+-[A-Za-z0-9_-]{8,}\.js"/);
+      assert.equal(body!.trim(), '');
+    }
+    // The server's facts for the page travel as data, in a meta tag.
+    const config = JSON.parse(/<meta name="lc-config" content="([^"]*)">/.exec(html)![1]!.replace(/&quot;/g, '"').replace(/&amp;/g, '&'));
+    assert.deepEqual(config.price, { amount: '1.00', currency: 'USD' });
+    const src = /src="(\/assets\/[^"]+\.js)"/.exec(html)![1]!;
+    const js = await fetch(`${app.url}${src}`);
+    assert.equal(js.status, 200);
+    assert.match(js.headers.get('content-type') ?? '', /javascript/);
+    assert.equal(js.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+    assert.equal((await fetch(`${app.url}/assets/nothing-here1234.js`)).status, 404);
+  });
+
+  it('answers a browser asking for an unknown page with the designed 404 page, and API paths with problem documents', async () => {
+    const html = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
+    const res = await fetch(`${app.url}/no/such/page`, { headers: html });
+    assert.equal(res.status, 404);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/html/);
+    assert.match(await res.text(), /<title>Page not found · LeadsCalendar<\/title>/);
+    for (const path of ['/api/v1/nope', '/api/nope', '/auth/nope']) {
+      const api = await fetch(`${app.url}${path}`, { headers: html });
+      assert.equal(api.status, 404, path);
+      assert.match(api.headers.get('content-type') ?? '', /application\/problem\+json/, path);
+    }
   });
 
   it('answers unknown routes with a problem document carrying the request id', async () => {

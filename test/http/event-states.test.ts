@@ -4,7 +4,7 @@ import { EVENT_STATES } from '../../src/domain/event-state.ts';
 import { CONNECTION_STATUSES } from '../../src/domain/google-connection.ts';
 import { SEND_UPDATES } from '../../src/domain/send-updates.ts';
 import { EventState } from '../../src/http/schemas.ts';
-import { STATE_LABEL } from '../../src/web/state-labels.ts';
+import { STATE_LABEL } from '../../web/src/strings.ts';
 import { createTestDatabase, dbKinds, type TestDatabase } from '../support/db.ts';
 
 /**

@@ -38,14 +38,14 @@ describe('events list in a real browser', { skip: chromiumSkip() }, () => {
       }, 'test');
     }
     await page.reload();
-    const rows = page.locator('#events tbody tr');
+    const rows = page.locator('#events li[data-state]');
     await rows.nth(49).waitFor();
     assert.equal(await rows.count(), 50);
-    assert.equal(await rows.first().locator('td.state').textContent(), 'Waiting for payment');
+    assert.equal(await rows.first().locator('.state').textContent(), 'Waiting for payment');
     await page.getByRole('button', { name: 'Show older events' }).click();
     await rows.nth(54).waitFor();
     assert.equal(await rows.count(), 55);
-    assert.equal(await rows.last().locator('a').textContent(), 'Event 0');
+    assert.equal(await rows.last().locator('a.title').textContent(), 'Event 0');
     assert.equal(await page.locator('#more-events').count(), 0, 'no button once every event is shown');
   });
 });

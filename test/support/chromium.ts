@@ -40,18 +40,30 @@ export async function signIn(page: Page, app: TestApp, email: string): Promise<v
   await page.locator('input[type=email]').fill(email);
   await page.getByRole('button', { name: /allow/i }).click();
   await page.waitForURL(`${app.url}/app`);
-  await page.locator('#google-status').getByText('Google Calendar connected').waitFor();
+  await page.getByRole('heading', { level: 1, name: 'Your events' }).waitFor();
 }
 
-/** Creates an event through the form of /app (the browser is signed in) and opens its page; returns the event's id. */
-export async function createAndOpenEvent(page: Page, appUrl: string, title: string): Promise<string> {
-  await page.goto(`${appUrl}/app`);
-  await page.fill('#title', title);
-  await page.fill('#start', '2031-06-02T10:00');
-  await page.fill('#end', '2031-06-02T11:00');
-  await page.fill('#timeZone', 'Europe/London');
-  await page.getByRole('button', { name: 'Create event' }).click();
-  await page.getByRole('link', { name: 'Open the event' }).click();
+/** Fills the create form's schedule: `start`/`end` as YYYY-MM-DDTHH:mm wall-clock times. */
+export async function fillSchedule(page: Page, start: string, end: string, timeZone: string): Promise<void> {
+  await page.fill('#start-date', start.slice(0, 10));
+  await page.fill('#start-time', start.slice(11, 16));
+  await page.fill('#end-date', end.slice(0, 10));
+  await page.fill('#end-time', end.slice(11, 16));
+  await page.fill('#timeZone', timeZone);
+}
+
+/** Submits the create form and waits for the new event's page (where it is paid for). */
+export async function submitEvent(page: Page, appUrl: string): Promise<void> {
+  await page.getByRole('button', { name: /^Continue to payment/ }).click();
+  await page.waitForURL((u) => u.toString().startsWith(`${appUrl}/app/events/`));
   await page.locator('#state[data-state="pending_payment"]').waitFor();
+}
+
+/** Creates an event through the form of /app/new (the browser is signed in), which opens its page; returns the event's id. */
+export async function createAndOpenEvent(page: Page, appUrl: string, title: string): Promise<string> {
+  await page.goto(`${appUrl}/app/new`);
+  await page.fill('#title', title);
+  await fillSchedule(page, '2031-06-02T10:00', '2031-06-02T11:00', 'Europe/London');
+  await submitEvent(page, appUrl);
   return page.url().split('/').pop()!;
 }

@@ -1,0 +1,86 @@
+// The interface's only way to the server: the public API (/api/v1), typed from its OpenAPI document.
+import type { components } from './api.gen.ts';
+
+type S = components['schemas'];
+export type Me = S['Me'];
+export type Event = S['Event'];
+export type EventWithHistory = S['EventWithHistory'];
+export type TimelineEntry = S['TimelineEntry'];
+export type Payment = S['Payment'];
+export type Calendar = S['Calendar'];
+export type CreateEvent = S['CreateEvent'];
+export type CreatedEvent = S['CreatedEvent'];
+export type Availability = S['Availability'];
+export type AvailabilityRequest = S['AvailabilityRequest'];
+export type PreviewRequest = S['RecurrencePreviewRequest'];
+export type Preview = S['RecurrencePreview'];
+export type EventList = S['EventList'];
+export type PaymentList = S['PaymentList'];
+export type Problem = S['Problem'];
+export type EventState = Event['state'];
+export type PaymentStatus = Payment['status'];
+export type Provider = Payment['provider'];
+
+/** An API answer that is not 2xx; `problem` is its problem document when it sent one. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly problem: Problem | null,
+  ) {
+    super(problem?.detail ?? `HTTP ${status}`);
+  }
+}
+
+let csrfToken: string | null = null;
+// The server's clock minus this one's, from each answer's Date header: countdowns to the server's
+// deadlines must not depend on how this computer's clock is set.
+let clockOffset = 0;
+export const serverNow = () => Date.now() + clockOffset;
+
+async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  const res = await fetch(path, {
+    method,
+    headers: {
+      accept: 'application/json',
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(csrfToken && method !== 'GET' ? { 'x-csrf-token': csrfToken } : {}),
+    },
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+  });
+  // The header has whole seconds: half a second is added back, and a difference below the
+  // header's precision is taken as none.
+  const date = Date.parse(res.headers.get('date') ?? '');
+  if (Number.isFinite(date)) {
+    const skew = date + 500 - Date.now();
+    clockOffset = Math.abs(skew) > 1500 ? skew : 0;
+  }
+  const data = res.status === 204 ? null : await res.json().catch(() => null);
+  if (!res.ok) throw new ApiError(res.status, data && typeof data === 'object' && 'code' in data ? (data as Problem) : null);
+  return data as T;
+}
+
+const enc = encodeURIComponent;
+
+export const api = {
+  async me(): Promise<Me | null> {
+    try {
+      const me = await call<Me>('GET', '/api/v1/me');
+      csrfToken = me.csrfToken;
+      return me;
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) return null;
+      throw err;
+    }
+  },
+  calendars: () => call<{ calendars: Calendar[] }>('GET', '/api/v1/calendars'),
+  events: (cursor?: string | null) => call<EventList>('GET', `/api/v1/events${cursor ? `?cursor=${enc(cursor)}` : ''}`),
+  event: (id: string) => call<EventWithHistory>('GET', `/api/v1/events/${enc(id)}`),
+  payments: (id: string) => call<PaymentList>('GET', `/api/v1/events/${enc(id)}/payments`),
+  createEvent: (body: CreateEvent) => call<CreatedEvent>('POST', '/api/v1/events', body),
+  availability: (body: AvailabilityRequest) => call<Availability>('POST', '/api/v1/availability', body),
+  preview: (body: PreviewRequest) => call<Preview>('POST', '/api/v1/recurrence/preview', body),
+  pay: (id: string, provider: Provider) => call<Payment>('POST', `/api/v1/events/${enc(id)}/payments`, { provider }),
+  cancel: (id: string) => call<Event>('POST', `/api/v1/events/${enc(id)}/cancel`),
+  disconnectGoogle: () => call<null>('POST', '/api/v1/google/disconnect'),
+  csrfToken: () => csrfToken,
+};
