@@ -464,7 +464,7 @@ export class Payments implements EventPaymentHooks {
       assertPaymentTransition(p.state, status);
       await repo.setPaymentState(tx, p.id, p.state, status, reason, { ...refs, nextAction: null, reason: null, paysEvent: true });
       assertTransition(e.state, 'paid');
-      await events.setState(tx, e.id, 'pending_payment', 'paid', `paid with ${PROVIDER_NAMES[p.provider]} (payment ${p.id})`);
+      await events.setState(tx, e.id, 'pending_payment', 'paid', `paid with ${PROVIDER_NAMES[p.provider]}`);
       await this.jobs.send(tx, EVENT_QUEUES.insert, { eventId: e.id }, { singletonKey: e.id });
       // The other checkouts of this event are closed: one payment per event.
       for (const o of others) if (o.id !== p.id && isOpen(o.state)) await this.#close(tx, o, 'cancelled', 'the event was paid with another payment');
