@@ -67,8 +67,12 @@ describe('the launcher (npm start)', () => {
       assert.equal(given.env.SANDBOX_BINANCE_WEBHOOK_URL, `http://localhost:${port}/webhooks/binance`);
       assert.equal(given.env.LOG_LEVEL, 'info');
       // The app took the sandbox's address from the ready message: its sign-in goes there.
+      // The page's script reads the server's facts from a meta tag (it links the sandbox badge there).
       const home = await (await fetch(`${app}/`)).text();
-      assert.ok(home.includes(`${sandboxUrl}/__sandbox`), 'the UI links to the sandbox');
+      const meta = /<meta name="lc-config" content="([^"]*)">/.exec(home);
+      assert.ok(meta, 'the shell carries the server’s facts');
+      const facts = JSON.parse(meta[1]!.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&'));
+      assert.equal(facts.sandboxUrl, sandboxUrl, 'the UI links to the sandbox');
       const signIn = await fetch(`${app}/auth/google/start`, { redirect: 'manual' });
       const location = new URL(signIn.headers.get('location')!);
       assert.equal(location.origin, sandboxUrl);
