@@ -35,6 +35,18 @@ describe('time zones', () => {
     assert.equal(validateTimeZone('UTC'), 'UTC');
   });
 
+  it('stores an alias, in any letter case, as the canonical zone it names', () => {
+    // One spelling per zone: "us/eastern" and "US/Eastern" are both America/New_York.
+    assert.equal(validateTimeZone('us/eastern'), 'America/New_York');
+    assert.equal(validateTimeZone('US/Eastern'), 'America/New_York');
+    assert.equal(validateTimeZone('etc/utc'), 'UTC');
+    assert.equal(validateTimeZone('Etc/UTC'), 'UTC');
+    assert.equal(validateTimeZone('est5edt'), validateTimeZone('EST5EDT'));
+    const t = normalizeEventTime(timed('2026-03-09T09:00', '2026-03-09T10:00', 'us/eastern'));
+    assert.equal(t.timeZone, NY);
+    assert.deepEqual(t.google.start, { dateTime: '2026-03-09T09:00:00', timeZone: NY });
+  });
+
   it('refuses unknown zones and offsets with a clear message', () => {
     const err = refused(() => normalizeEventTime(timed('2026-03-09T09:00', '2026-03-09T10:00', 'Mars/Olympus_Mons')), 'timeZone', 'invalid_time_zone');
     assert.match(err.message, /"Mars\/Olympus_Mons" is not a known IANA time zone name/);
