@@ -12,7 +12,7 @@ const specsDir = resolve(process.env.LEADSCALENDAR_SPECS_DIR ?? resolve(import.m
 export default {
   testRunner: 'command',
   commandRunner: {
-    command: `LEADSCALENDAR_SPECS_DIR='${specsDir.replaceAll("'", "'\\''")}' NODE_ENV=test node --import tsx --test-reporter=dot scripts/mutation-tests.mjs`,
+    command: `LEADSCALENDAR_SPECS_DIR='${specsDir.replaceAll("'", "'\\''")}' NODE_ENV=test node --import tsx --test-reporter=./scripts/mutation-bail-reporter.mjs scripts/mutation-tests.mjs`,
   },
   mutate: ['src/domain/**/*.ts', 'src/providers/paypal/webhook-signature.ts', 'src/providers/binance/signature.ts'],
   // Machines running this are shared (CI runners, a 2-core dev box): two at a time by default.

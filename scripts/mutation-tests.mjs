@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The test command Stryker runs once per mutant (`npm run mutate`; see stryker.config.mjs).
-// It must run under tsx: `node --import tsx scripts/mutation-tests.mjs`.
+// It must run under tsx, and stops at the first failing test with the bail reporter:
+// `node --import tsx --test-reporter=./scripts/mutation-bail-reporter.mjs scripts/mutation-tests.mjs`.
 //
 // Speed matters (one run per mutant, ~2,000 mutants): every chosen test file is imported into
 // this one process (node:test runs them in-process and exits 1 when one fails), and when Stryker
@@ -20,7 +21,7 @@ export const TESTS_FOR = {
   'src/domain/money.ts': ['test/domain/money.test.ts'],
   'src/domain/payment-integrity.ts': ['test/domain/payment-integrity.test.ts'],
   'src/domain/payment-state.ts': ['test/domain/payment-state.test.ts'],
-  'src/domain/recurrence.ts': ['test/domain/recurrence.test.ts'],
+  'src/domain/recurrence.ts': ['test/domain/recurrence-rules.test.ts', 'test/domain/recurrence.test.ts', 'test/domain/recurrence-expansion.test.ts'],
   'src/providers/paypal/webhook-signature.ts': ['test/providers/paypal-webhook-signature-offline.test.ts'],
   'src/providers/binance/signature.ts': ['test/providers/binance-signature-offline.test.ts'],
 };

@@ -177,3 +177,124 @@ describe('assertBookable', () => {
     assert.throws(() => assertBookable(day('2031-05-03', '2031-05-04', 'Asia/Tokyo'), now), /is over/);
   });
 });
+
+describe('wall-clock values at their limits', () => {
+  const code = (input: EventTimeInput) => {
+    try {
+      normalizeEventTime(input);
+      return 'ok';
+    } catch (e) {
+      assert.ok(e instanceof EventTimeError);
+      return `${e.field}:${e.code}`;
+    }
+  };
+
+  it('accepts the last minute, second, month and year, and refuses one more', () => {
+    const rows: Array<[string, string]> = [
+      ['2026-03-09T09:59', 'ok'],
+      ['2026-03-09T09:60', 'start:invalid_date'],
+      ['2026-03-09T09:00:59', 'ok'],
+      ['2026-03-09T09:00:60', 'start:invalid_date'],
+      ['2026-03-09T23:00', 'ok'],
+      ['2026-03-09T24:00', 'start:invalid_date'],
+      ['2026-12-09T09:00', 'ok'],
+      ['2026-13-09T09:00', 'start:invalid_date'],
+      ['2026-00-09T09:00', 'start:invalid_date'],
+      ['2026-03-31T09:00', 'ok'],
+      ['2026-04-31T09:00', 'start:invalid_date'],
+      ['2026-03-00T09:00', 'start:invalid_date'],
+      ['2028-02-29T09:00', 'ok'],
+      ['2026-02-29T09:00', 'start:invalid_date'],
+      ['1900-01-01T00:00', 'ok'],
+      ['1899-12-31T23:00', 'start:out_of_range'],
+      ['2999-12-30T09:00', 'ok'],
+      ['3000-01-01T09:00', 'start:out_of_range'],
+      ['2026-3-09T09:00', 'start:invalid_format'],
+      ['x2026-03-09T09:00', 'start:invalid_format'],
+      ['2026-03-09T09:00x', 'start:invalid_format'],
+      ['2026-03-09T09:00:0', 'start:invalid_format'],
+    ];
+    const wrong = rows.map(([start, want]) => {
+      // The end is 23:30 on the start's day (any end will do for a start that is refused).
+      const end = `${start.slice(0, 10)}T23:30`;
+      return [start, want, code({ timeZone: 'UTC', allDay: false, start, end })];
+    }).filter(([, want, got]) => want !== got);
+    assert.deepEqual(wrong, []);
+    const days: Array<[string, string]> = [
+      ['2026-12-31', 'ok'],
+      ['2026-13-01', 'start:invalid_date'],
+      ['2026-02-29', 'start:invalid_date'],
+      ['3000-01-01', 'start:out_of_range'],
+      ['1899-12-31', 'start:out_of_range'],
+      ['2026-1-01', 'start:invalid_format'],
+    ];
+    const wrongDays = days.map(([start, want]) => [start, want, code({ timeZone: 'UTC', allDay: true, start, end: '2027-01-01' })]).filter(([, want, got]) => want !== got);
+    assert.deepEqual(wrongDays, []);
+    assert.equal(code({ timeZone: 'UTC', allDay: true, start: '2999-12-30', end: '2999-12-31' }), 'ok');
+    assert.equal(code({ timeZone: 'UTC', allDay: true, start: '2999-12-31', end: '3000-01-01' }), 'end:out_of_range');
+  });
+
+  it('refuses an allDay that is not a boolean, and names the field of a bad end', () => {
+    assert.equal(code({ timeZone: 'UTC', allDay: 'yes' as unknown as boolean, start: '2026-03-09', end: '2026-03-10' }), 'allDay:invalid_format');
+    assert.equal(code({ timeZone: 'UTC', allDay: false, start: '2026-03-09T09:00', end: '2026-03-09T09:60' }), 'end:invalid_date');
+    assert.equal(code({ timeZone: 'UTC', allDay: false, start: '2026-03-09T09:00', end: 42 as unknown as string }), 'end:invalid_format');
+  });
+
+  it('measures 31 days by elapsed time for a timed event, across DST', () => {
+    // 2026-03-01 00:00 EST to 2026-04-01 00:00 EDT is 31 days less an hour: fine; plus 61 minutes is not.
+    assert.equal(code(timed('2026-03-01T00:00', '2026-04-01T01:00')), 'ok');
+    assert.equal(code(timed('2026-03-01T00:00', '2026-04-01T01:01')), 'end:too_long');
+    assert.ok(normalizeEventTime(timed('2026-03-01T00:00', '2026-03-01T00:01')));
+  });
+
+  it('says how long a too-long event lasts', () => {
+    const timedErr = refused(() => normalizeEventTime(timed('2026-01-01T00:00', '2026-02-02T12:00', 'UTC')), 'end', 'too_long');
+    assert.match(timedErr.message, /lasts 32\.5 days/);
+    const dayErr = refused(() => normalizeEventTime(allDay('2026-01-01', '2026-02-03')), 'end', 'too_long');
+    assert.match(dayErr.message, /lasts 33 days/);
+  });
+});
+
+describe('resolveLocalTime', () => {
+  const wall = (s: string) => {
+    const [d, t] = s.split('T') as [string, string];
+    const [year, month, day] = d.split('-').map(Number) as [number, number, number];
+    const [hour, minute] = t.split(':').map(Number) as [number, number];
+    return { year, month, day, hour, minute, second: 0 };
+  };
+
+  it('gives an exact time its one instant and offset', () => {
+    assert.deepEqual(resolveLocalTime(wall('2026-03-09T09:00'), NY), { status: 'exact', instant: new Date('2026-03-09T13:00:00Z'), offsetMinutes: -240 });
+    assert.deepEqual(resolveLocalTime(wall('2026-07-01T12:00'), 'Asia/Kolkata'), { status: 'exact', instant: new Date('2026-07-01T06:30:00Z'), offsetMinutes: 330 });
+  });
+
+  it('gives an ambiguous time both instants, the earlier first', () => {
+    assert.deepEqual(resolveLocalTime(wall('2026-11-01T01:30'), NY), {
+      status: 'ambiguous',
+      instant: new Date('2026-11-01T05:30:00Z'),
+      offsetMinutes: -240,
+      laterInstant: new Date('2026-11-01T06:30:00Z'),
+    });
+  });
+
+  it('moves a time in a gap forward by the gap, and describes the gap to the minute', () => {
+    assert.deepEqual(resolveLocalTime(wall('2026-03-08T02:30'), NY), {
+      status: 'nonexistent',
+      instant: new Date('2026-03-08T07:30:00Z'),
+      offsetMinutes: -240,
+      gap: { from: '02:00', to: '03:00', minutes: 60 },
+    });
+    // Lord Howe Island moves its clocks by 30 minutes (02:00 → 02:30 on 2026-10-04).
+    assert.deepEqual(resolveLocalTime(wall('2026-10-04T02:10'), 'Australia/Lord_Howe'), {
+      status: 'nonexistent',
+      instant: new Date('2026-10-03T15:40:00Z'),
+      offsetMinutes: 660,
+      gap: { from: '02:00', to: '02:30', minutes: 30 },
+    });
+    // The first minute of the gap and the last one.
+    assert.deepEqual(resolveLocalTime(wall('2026-03-08T02:00'), NY).status, 'nonexistent');
+    assert.deepEqual(resolveLocalTime(wall('2026-03-08T02:59'), NY).status, 'nonexistent');
+    assert.deepEqual(resolveLocalTime(wall('2026-03-08T03:00'), NY).status, 'exact');
+    assert.deepEqual(resolveLocalTime(wall('2026-03-08T01:59'), NY).status, 'exact');
+  });
+});
