@@ -59,6 +59,8 @@ describe('UNTIL', () => {
     assert.deepEqual(days('20260304'), ['2026-03-02', '2026-03-03', '2026-03-04']);
     // A date-only UNTIL covers its last second: an occurrence at 23:59:59 that day is in.
     assert.deepEqual(starts(['RRULE:FREQ=DAILY;UNTIL=20260303'], 10, '2026-03-02T23:59:59'), ['2026-03-02T23:59:59-05:00', '2026-03-03T23:59:59-05:00']);
+    // …and not a second more: midnight after it is out.
+    assert.deepEqual(starts(['RRULE:FREQ=HOURLY;UNTIL=20260302'], 10, '2026-03-02T22:00'), ['2026-03-02T22:00:00-05:00', '2026-03-02T23:00:00-05:00']);
   });
 
   it('of an all-day series is a date (inclusive) or a UTC time read as its local date', () => {
@@ -123,6 +125,20 @@ describe('bounded work', () => {
     // 3rd is known to stay, the yearly rule's next date (2027) and the RDATE in June are not known.
     const rec = ['RRULE:FREQ=YEARLY', `EXRULE:FREQ=DAILY;BYHOUR=${nums(0, 24)};BYMINUTE=${nums(0, 60)}`, 'RDATE:20260303T090030,20260601T090030'];
     assert.deepEqual(starts(rec), ['2026-03-03T09:00:30-05:00']);
+  });
+
+  it('stops an EXRULE at its 10 000th date, and keeps only what comes before it', () => {
+    // From 09:00 on 2 March: 900 minutes that day, then 1 440 a day; the 10 000th is 07:39 on the
+    // 9th (the 460th minute of that day). An RDATE just before it is known to stay, one after is not.
+    const rec = ['RRULE:FREQ=YEARLY', `EXRULE:FREQ=DAILY;BYHOUR=${nums(0, 24)};BYMINUTE=${nums(0, 60)}`, 'RDATE:20260309T073830,20260309T073900,20260309T073930'];
+    assert.deepEqual(starts(rec, 10, '2026-03-02T09:00', 'UTC'), ['2026-03-09T07:38:30Z']);
+  });
+
+  it('knows a never-matching EXRULE up to the last whole period its budget paid for', () => {
+    // An hourly rule costs 10 460 units an hour (10 000 + 400 + 50 + 2 × 5): the 20 million last
+    // 1 912 hours, two of which do not count as surely covered: up to 22:59:59 on 20 May.
+    const rec = ['RDATE:20260520T225959,20260520T230000', 'EXRULE:FREQ=HOURLY;BYMONTH=2;BYMONTHDAY=30'];
+    assert.deepEqual(starts(rec, 10, '2026-03-02T09:00', 'UTC'), ['2026-03-02T09:00:00Z', '2026-05-20T22:59:59Z']);
   });
 
   it('a rule that spends the work budget yields the true series up to where it stopped', () => {

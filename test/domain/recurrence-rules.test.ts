@@ -18,8 +18,20 @@ function codeOf(lines: unknown, allDay = false): Code | 'ok' {
   } catch (err) {
     assert.ok(err instanceof EventTimeError, `expected an EventTimeError, got ${String(err)}`);
     assert.equal(err.field, 'recurrence');
+    // Every refusal explains itself: after the line it quotes comes a reason.
+    assert.match(err.message, /^recurrence(\[\d+\] (".*": \S|is \d+ characters long; the limit is 1000\.|must)| must| may)/, err.message);
     return err.code;
   }
+}
+
+/** The reason a line is refused, without the `recurrence[i] "line": ` prefix. */
+function reasonOf(line: string, allDay = false): string {
+  try {
+    parseRecurrence([line], { allDay });
+  } catch (err) {
+    return (err as Error).message.replace(/^recurrence\[\d+\] ".*?": /, '');
+  }
+  return assert.fail(`${line} was accepted`);
 }
 
 const lineOf = (line: string, allDay = false) => parseRecurrence([line], { allDay }).lines[0];
@@ -177,6 +189,7 @@ describe('rule parts: structure and combinations (RFC 5545 §3.3.10)', () => {
       ['RRULE:FREQ=YEARLY;BYDAY=1MO', 'ok'],
       ['RRULE:FREQ=YEARLY;BYDAY=20MO;BYMONTH=5', 'ok'],
       ['RRULE:FREQ=WEEKLY;BYDAY=1MO', 'invalid_recurrence'],
+      ['RRULE:FREQ=WEEKLY;BYDAY=TU,1MO', 'invalid_recurrence'],
       ['RRULE:FREQ=DAILY;BYDAY=1MO', 'invalid_recurrence'],
       ['RRULE:FREQ=HOURLY;BYDAY=-1MO', 'invalid_recurrence'],
       ['RRULE:FREQ=YEARLY;BYWEEKNO=20;BYDAY=1MO', 'invalid_recurrence'],
@@ -279,6 +292,7 @@ describe('RDATE and EXDATE lines', () => {
       ['EXDATE;TZID=Mars/Base:20260310T090000', 'invalid_recurrence'],
       ['EXDATE;TZID=America/New_York:20260310T090000Z', 'invalid_recurrence'],
       ['EXDATE;VALUE=DATE-TIME:20260310', 'invalid_recurrence'],
+      ['EXDATE;VALUE=DATE:20260310T090000', 'invalid_recurrence'],
       ['EXDATE:20260310', 'invalid_recurrence'],
       ['RRULE;X=1:FREQ=DAILY', 'invalid_recurrence'],
       ['EXRULE;TZID=UTC:FREQ=DAILY', 'invalid_recurrence'],
@@ -289,6 +303,7 @@ describe('RDATE and EXDATE lines', () => {
         ['EXDATE:20260310', 'ok'],
         ['EXDATE;TZID=America/New_York;VALUE=DATE:20260310', 'invalid_recurrence'],
         ['EXDATE;VALUE=DATE:20260310T090000', 'invalid_recurrence'],
+        ['EXDATE;VALUE=DATE-TIME:20260310', 'invalid_recurrence'],
         ['EXDATE:20260310T090000', 'invalid_recurrence'],
         ['RDATE:20260310T090000Z', 'invalid_recurrence'],
       ],
@@ -337,6 +352,62 @@ describe('RDATE and EXDATE lines', () => {
     const d = parseRecurrence(['EXDATE:20260310', 'RDATE;VALUE=DATE:20260311'], { allDay: true });
     assert.deepEqual(d.exdates, [{ kind: 'date', wall: { ...wall, hour: 0 } }]);
     assert.deepEqual(d.rdates, [{ kind: 'date', wall: { ...wall, day: 11, hour: 0 } }]);
+  });
+});
+
+describe('reasons', () => {
+  it('name the part, parameter or property at fault where several rules give the same code', () => {
+    const names: Array<[string, string, boolean?]> = [
+      ['RRULE:FREQ=DAILY;COUNT', 'COUNT'],
+      ['RRULE:FREQ=DAILY;COUNT=', 'COUNT'],
+      ['RRULE:FREQ=DAILY;;COUNT=2', 'empty'],
+      ['RRULE:FREQ=DAILY;=3', '""'],
+      ['RRULE:FREQ=DAILY;BYMINUTE=60', '60'],
+      ['RRULE:FREQ=DAILY;BYMINUTE=+5', '+5'],
+      ['RRULE:FREQ=DAILY;BYMONTHDAY=0', 'BYMONTHDAY'],
+      ['RRULE:FREQ=MONTHLY;BYMONTHDAY=0', '±1–31'],
+      ['RRULE:FREQ=DAILY;BYHOUR=24', '0–23'],
+      ['RRULE:FREQ=WEEKLY;BYDAY=-MO', '-MO'],
+      ['RRULE:FREQ=WEEKLY;BYDAY=0MO', '0MO'],
+      ['RRULE:FREQ=MONTHLY;BYSETPOS=1', 'BYSETPOS'],
+      ['RRULE:FREQ=WEEKLY;BYMONTHDAY=1', 'BYMONTHDAY'],
+      ['RRULE:FREQ=DAILY;BYYEARDAY=1', 'FREQ=DAILY'],
+      ['RRULE:FREQ=MONTHLY;BYWEEKNO=1', 'BYWEEKNO'],
+      ['RRULE:FREQ=WEEKLY;BYDAY=1MO', '1MO'],
+      ['RRULE:FREQ=DAILY;COUNT=1;UNTIL=20261231', 'COUNT and UNTIL'],
+      ['RRULE:FREQ=DAILY;BYSECOND=0', 'BYSECOND'],
+      ['RRULE:FREQ=MINUTELY', 'FREQ=MINUTELY'],
+      ['RRULE:FREQ=DAILY;INTERVAL=10001', 'INTERVAL=10001'],
+      ['RRULE:FREQ=DAILY;WKST=XX', 'XX'],
+      ['RRULE:FREQ=XX', 'XX'],
+      ['RRULE:FREQ=DAILY;UNTIL=2026', '2026'],
+      ['RRULE:FREQ=DAILY;COUNT=0', '10000'],
+      ['RRULE:FREQ=DAILY;FREQ=DAILY', 'FREQ is given twice'],
+      ['RRULE;X=1:FREQ=DAILY', 'RRULE takes no parameters'],
+      ['DTEND:20260302T100000Z', 'DTEND lines'],
+      ['DTSTART:20260302T100000Z', 'DTSTART lines'],
+      ['X-FOO:1', 'X-FOO'],
+      ['EXDATE;FOO=1:20260310T090000', 'FOO'],
+      ['EXDATE;TZID=UTC;TZID=UTC:20260310T090000', 'TZID is given twice'],
+      ['EXDATE;VALUE=FOO:20260310T090000', 'VALUE=FOO'],
+      ['RDATE;VALUE=PERIOD:20260310T090000Z/PT1H', 'RDATE;VALUE=PERIOD'],
+      ['EXDATE;TZID=Mars/Base:20260310T090000', 'Mars/Base'],
+      ['EXDATE;TZID=UTC:20260310T090000Z', 'TZID'],
+      ['EXDATE;VALUE=DATE:20260310T090000', '20260310T090000'],
+      ['EXDATE;VALUE=DATE-TIME:20260310', '20260310'],
+      ['EXDATE:20260310', 'EXDATE;TZID=<zone>:20260310T090000'],
+      ['EXDATE:20260230T090000', '20260230T090000'],
+      ['EXDATE:18000230T090000', '18000230T090000'],
+      ['EXDATE:18000101T090000', '1900–2999'],
+      ['EXDATE:2026', '2026'],
+      ['EXDATE:20260310T090000', 'EXDATE;VALUE=DATE:20260310', true],
+      ['EXDATE;TZID=UTC;VALUE=DATE:20260310', 'TZID cannot be used with VALUE=DATE', true],
+      ['RRULE:FREQ=DAILY;UNTIL=20261231T120000', 'UNTIL of an all-day event', true],
+      ['RRULE:FREQ=DAILY;BYHOUR=1', 'all-day', true],
+    ];
+    const missing = names.map(([line, needle, allDay]) => [line, needle, reasonOf(line, allDay)] as const).filter(([, needle, reason]) => !reason.includes(needle));
+    assert.deepEqual(missing, [], 'reasons that do not name what is at fault: [line, expected to name, reason]');
+    assert.match(reasonOf(`RRULE:FREQ=YEARLY;BYHOUR=${Array.from({ length: 24 }, (_, i) => i).join(',')};BYMINUTE=${Array.from({ length: 60 }, (_, i) => i).join(',')}`), /^this rule makes about \d+ checks for every year \(the limit is 5000000\)/);
   });
 });
 
