@@ -90,8 +90,6 @@ export class EventTimeError extends AppError {
 // ---------------------------------------------------------------------------------------------
 // Time zones
 
-let canonicalZones: Map<string, string> | undefined;
-
 /**
  * Validates an IANA zone name and returns its canonical spelling: letter case fixed, an alias
  * replaced by the zone it names (`us/eastern` → `America/New_York`). Throws
@@ -108,11 +106,8 @@ export function validateTimeZone(name: string, field: EventTimeField = 'timeZone
       pointer,
     );
   }
-  canonicalZones ??= new Map(Intl.supportedValuesOf('timeZone').map((z) => [z.toLowerCase(), z]));
-  const listed = canonicalZones.get(name.toLowerCase());
-  if (listed !== undefined) return listed;
-  // An alias (US/Eastern, Etc/UTC) has no spelling of its own to fix: store the zone it names,
-  // so that one zone is stored one way. ICU's canonical id is CLDR's, which keeps some older
+  // ICU fixes the letter case and replaces an alias by the zone it names (US/Eastern, Etc/UTC),
+  // so that one zone is stored one way. Its canonical ids are CLDR's, which keep some older
   // names (Asia/Kolkata → Asia/Calcutta); Google Calendar accepts both.
   return new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
 }

@@ -298,3 +298,45 @@ describe('resolveLocalTime', () => {
     assert.deepEqual(resolveLocalTime(wall('2026-03-08T01:59'), NY).status, 'exact');
   });
 });
+
+describe('refusals say what was expected', () => {
+  const message = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (e) {
+      assert.ok(e instanceof EventTimeError);
+      return e.message;
+    }
+    return assert.fail('accepted');
+  };
+
+  it('names the form a date or a time must take, and the range of years', () => {
+    assert.match(message(() => normalizeEventTime(timed('2026-03-09', '2026-03-09T10:00'))), /^start must be a local date and time YYYY-MM-DDTHH:mm or YYYY-MM-DDTHH:mm:ss, without offset; got "2026-03-09"\.$/);
+    assert.match(message(() => normalizeEventTime(allDay('2026-03-09', '2026-03-10T00:00'))), /^end must be a date YYYY-MM-DD \(all-day event\); got "2026-03-10T00:00"\.$/);
+    assert.match(message(() => normalizeEventTime(timed('2026-02-30T09:00', '2026-03-09T10:00'))), /is not a valid calendar date and time/);
+    assert.match(message(() => normalizeEventTime(allDay('2026-02-30', '2026-03-09'))), /"2026-02-30" is not a valid calendar date\./);
+    assert.match(message(() => normalizeEventTime(allDay('3000-01-01', '3000-01-02'))), /between the years 1900 and 2999; got 3000-01-01/);
+  });
+
+  it('shows an unknown zone as given, cut at 64 characters, and a value that is not text as it is', () => {
+    const long = `Mars/${'x'.repeat(100)}`;
+    assert.ok(message(() => validateTimeZone(long)).startsWith(`"${long.slice(0, 64)}…" is not a known IANA time zone name`));
+    assert.ok(message(() => validateTimeZone(`Mars/${'x'.repeat(59)}`)).startsWith(`"Mars/${'x'.repeat(59)}" is not`));
+    assert.ok(message(() => validateTimeZone(42 as unknown as string)).startsWith('42 is not a known IANA time zone name'));
+    assert.ok(message(() => validateTimeZone('Europe/Londonx')).startsWith('"Europe/Londonx" is not'));
+    const err = refused(() => validateTimeZone('Mars/Base', 'recurrence', '/recurrence/3'), 'recurrence', 'invalid_time_zone');
+    assert.equal(err.pointer, '/recurrence/3');
+  });
+
+  it('refuses zone names longer than 64 characters or not starting with a letter', () => {
+    refused(() => validateTimeZone('_UTC'), 'timeZone', 'invalid_time_zone');
+    refused(() => validateTimeZone('America/New_York '), 'timeZone', 'invalid_time_zone');
+    refused(() => validateTimeZone(`America/${'A'.repeat(60)}`), 'timeZone', 'invalid_time_zone');
+  });
+
+  it('an all-day event is over the moment its last day ends', () => {
+    const day = normalizeEventTime({ timeZone: 'UTC', allDay: true, start: '2031-05-03', end: '2031-05-04' });
+    assert.throws(() => assertBookable(day, new Date('2031-05-04T00:00:00Z')), /is over in UTC/);
+    assertBookable(day, new Date('2031-05-03T23:59:59.999Z'));
+  });
+});
