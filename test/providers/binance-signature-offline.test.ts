@@ -288,6 +288,9 @@ describe('Binance Pay notification verification, offline', () => {
   it('refuses a body that is not the raw text or bytes, and a key that is not a public key', async () => {
     assert.match(await refusal(() => check({ rawBody: JSON.parse(BODY) })), /parsed JSON body/);
     assert.match(await refusal(() => check({ publicKeyPem: 'not a key' })), /not a valid PEM public key/);
+    // The crypto error stays attached for the logs.
+    assert.throws(() => check({ publicKeyPem: 'not a key' }), (e: Error) => e.cause instanceof Error);
+    assert.throws(() => check({ headers: {} }), (e: Error) => e.cause === undefined);
     // A key of another kind cannot check an RSA SHA-256 signature at all.
     const ed = generateKeyPairSync('ed25519').publicKey;
     assert.match(await refusal(() => check({ publicKeyPem: ed })), /could not be checked/);
@@ -338,6 +341,10 @@ describe('Binance certificate cache, offline', () => {
     assert.equal(fetches, 2);
     // The old serial went with the old list; asking for it again waits for the interval.
     await assert.rejects(cache.publicKey('a'));
+    assert.equal(fetches, 2);
+    // A known serial never fetches, however long ago the last fetch was.
+    clock = 1_000_000;
+    await cache.publicKey('b');
     assert.equal(fetches, 2);
   });
 

@@ -210,6 +210,17 @@ function signed(body: string | Uint8Array = BODY, over: { id?: string; time?: st
   } as Record<string, string>;
 }
 
+const ED25519_CERT = `-----BEGIN CERTIFICATE-----
+MIIBRDCB96ADAgECAhQYdgBAf/pPzB9XafaiWGKYnxc5aDAFBgMrZXAwFzEVMBMG
+A1UEAwwMZWQyNTUxOS10ZXN0MCAXDTI2MTEzMDIyNTM1OVoYDzIxMjYxMTA2MjI1
+MzU5WjAXMRUwEwYDVQQDDAxlZDI1NTE5LXRlc3QwKjAFBgMrZXADIQA4Jz2nkmIG
+7ysUWSxjOJrxJTKDoqwZ7qH45qG1Gf4Ce6NTMFEwHQYDVR0OBBYEFIWqzm/ZoYK3
+XvmTq21Lcfls+SI2MB8GA1UdIwQYMBaAFIWqzm/ZoYK3XvmTq21Lcfls+SI2MA8G
+A1UdEwEB/wQFMAMBAf8wBQYDK2VwA0EAZNIyl7irUyDWrY2Z9dUD8QF/ZQzLcFnL
+5nho7ECIyf98OvVXkNztGFzaxwP3lRLOBt99316Guxq9bsxxxmNxCw==
+-----END CERTIFICATE-----
+`;
+
 const verify = (over: Partial<Parameters<typeof verifyPaypalWebhookSignature>[0]> = {}) =>
   verifyPaypalWebhookSignature({ rawBody: BODY, headers: signed(), webhookId: WEBHOOK_ID, certificatePem: CERT, receivedAt: SENT_MS, ...over });
 
@@ -318,6 +329,12 @@ describe('PayPal webhook signature: a delivery signed here', () => {
       assert.throws(() => verify({ toleranceSeconds }), TypeError, String(toleranceSeconds));
     }
     assert.doesNotThrow(() => verify({ toleranceSeconds: 0.5 }));
+  });
+
+  it('refuses a certificate whose key cannot check an RSA signature at all', async () => {
+    // A self-signed Ed25519 certificate (public data, made with openssl for this test): Node
+    // throws rather than answering false; that is a mismatch, never a pass.
+    assert.equal(await reason(() => verify({ certificatePem: ED25519_CERT })), 'signature_mismatch');
   });
 
   it('refuses a certificate that is not PEM X.509, after the replay check', async () => {
