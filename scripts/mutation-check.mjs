@@ -58,14 +58,14 @@ for (const [file, { source, mutants }] of Object.entries(report.files).sort(([a]
   const detected = count.Killed + count.Timeout;
   const valid = detected + count.Survived + count.NoCoverage;
   const score = valid === 0 ? 100 : (100 * detected) / valid;
-  rows.push({ file, ...count, score });
+  rows.push({ file, ...count, valid, score });
 }
 for (const [i, e] of equivalents.entries()) {
   if (!used.has(i)) problems.push(`equivalent-mutants.json entry ${i} (${e.file}:${e.line ?? '?'} ${e.mutator} ${JSON.stringify(e.original)} → ${JSON.stringify(e.replacement)}) matches no surviving mutant: remove or update it`);
 }
 
 const header = ['file', 'killed', 'timeout', 'survived', 'no cov', 'equiv', 'score'];
-const table = rows.map((r) => [r.file, r.Killed, r.Timeout, r.Survived, r.NoCoverage, r.equivalent, `${r.score.toFixed(2)}%`].map(String));
+const table = rows.map((r) => [r.file, r.Killed, r.Timeout, r.Survived, r.NoCoverage, r.equivalent, r.valid === 0 ? 'no mutants' : `${r.score.toFixed(2)}%`].map(String));
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i].length)));
 const line = (cells) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
 console.log(line(header));
@@ -74,7 +74,7 @@ for (const r of table) console.log(line(r));
 const total = rows.reduce((a, r) => ({ d: a.d + r.Killed + r.Timeout, v: a.v + r.Killed + r.Timeout + r.Survived + r.NoCoverage }), { d: 0, v: 0 });
 console.log(`\nall files: ${total.d}/${total.v} detected (${((100 * total.d) / Math.max(1, total.v)).toFixed(2)}%), ${used.size} reviewed equivalent mutant(s) set aside; threshold ${threshold}% per file`);
 
-const below = rows.filter((r) => r.score < threshold);
+const below = rows.filter((r) => r.valid > 0 && r.score < threshold);
 for (const r of below) problems.push(`${r.file}: ${r.score.toFixed(2)}% is below ${threshold}%`);
 if (problems.length) {
   console.error(`\n${problems.join('\n')}`);

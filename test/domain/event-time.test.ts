@@ -5,6 +5,7 @@ import {
   assertBookable,
   EventTimeError,
   normalizeEventTime,
+  parseWallClock,
   resolveLocalTime,
   validateTimeZone,
   type EventTimeInput,
@@ -332,6 +333,14 @@ describe('refusals say what was expected', () => {
     refused(() => validateTimeZone('_UTC'), 'timeZone', 'invalid_time_zone');
     refused(() => validateTimeZone('America/New_York '), 'timeZone', 'invalid_time_zone');
     refused(() => validateTimeZone(`America/${'A'.repeat(60)}`), 'timeZone', 'invalid_time_zone');
+  });
+
+  it('are EventTimeErrors naming the field: start by default, start for a booking in the past, end for an end before the start', () => {
+    const e = refused(() => parseWallClock('2026-03-09', false), 'start', 'invalid_format');
+    assert.equal(e.name, 'EventTimeError');
+    refused(() => assertBookable(normalizeEventTime(timed('2026-03-09T09:00', '2026-03-09T10:00')), new Date('2027-01-01T00:00:00Z')), 'start', 'start_in_past');
+    const before = refused(() => normalizeEventTime(timed('2026-03-09T10:00', '2026-03-09T09:00')), 'end', 'end_not_after_start');
+    assert.equal(before.message, 'end (2026-03-09T09:00) must be after start (2026-03-09T10:00) in America/New_York.');
   });
 
   it('an all-day event is over the moment its last day ends', () => {
