@@ -245,3 +245,56 @@ describe('previews', () => {
     assert.equal(code({ ...base, start: '2026-03-08', allDay: true }), 'ok');
   });
 });
+
+describe('schedules: the series ends where it says', () => {
+  const timed = { timeZone: NY, allDay: false, start: '2026-03-02T09:00', end: '2026-03-02T10:00' };
+  const codeOf = (recurrence: string[]) => {
+    try {
+      normalizeSchedule({ ...timed, recurrence });
+      return 'ok';
+    } catch (e) {
+      return (e as EventTimeError).code;
+    }
+  };
+
+  it('a series ended by UNTIL is complete once the window passes it, not before', () => {
+    assert.deepEqual(starts(['RRULE:FREQ=YEARLY;UNTIL=20301231']).map((s) => s.slice(0, 4)), ['2026', '2027', '2028', '2029', '2030']);
+  });
+
+  it('an all-excluded series that has ended is no_occurrences, even beside an EXRULE that would spend the budget', () => {
+    const sundays = 'EXRULE:FREQ=WEEKLY;BYDAY=SU';
+    assert.equal(codeOf(['RRULE:FREQ=DAILY;UNTIL=20260303', 'EXDATE:20260302T090000,20260303T090000', sundays]), 'no_occurrences');
+    assert.equal(codeOf(['RDATE:20260303T090000', 'EXDATE:20260302T090000,20260303T090000', sundays]), 'no_occurrences');
+    assert.equal(codeOf(['RRULE:FREQ=DAILY;COUNT=1', 'RDATE:20260303T090000', 'EXDATE:20260302T090000,20260303T090000', sundays]), 'no_occurrences');
+  });
+
+  it('orders two RDATEs of the overlap by instant, whatever order they are written in', () => {
+    const out = previewOccurrences({ start: '2026-10-31T01:30', timeZone: NY, recurrence: ['RDATE:20261101T063000Z,20261101T053000Z'], count: 10 });
+    assert.deepEqual(out.map((o) => o.startUtc), ['2026-10-31T05:30:00Z', '2026-11-01T05:30:00Z', '2026-11-01T06:30:00Z']);
+  });
+
+  it('reads an all-day schedule’s lines as all-day lines, and adds the zone to Google’s dates only when it recurs', () => {
+    const day = { timeZone: NY, allDay: true, start: '2026-03-06', end: '2026-03-07' };
+    assert.deepEqual(normalizeSchedule({ ...day, recurrence: ['RRULE:FREQ=WEEKLY', 'exdate:20260313'] }).recurrence, ['RRULE:FREQ=WEEKLY', 'EXDATE;VALUE=DATE:20260313']);
+    assert.deepEqual(normalizeSchedule({ ...day }).google, { start: { date: '2026-03-06' }, end: { date: '2026-03-07' } });
+    const spans = firstOccurrences({ ...day, recurrence: ['RRULE:FREQ=WEEKLY;COUNT=3', 'EXDATE:20260313'] }, 5);
+    assert.deepEqual(spans.map((o) => o.start.toISOString()), ['2026-03-06T05:00:00.000Z', '2026-03-20T04:00:00.000Z']);
+  });
+
+  it('previews name the field at fault, and start an all-day series on a day whose midnight does not exist', () => {
+    const field = (input: PreviewInput) => {
+      try {
+        previewOccurrences(input);
+        return 'ok';
+      } catch (e) {
+        return `${(e as EventTimeError).field}:${(e as EventTimeError).code}`;
+      }
+    };
+    assert.equal(field({ start: '2026-03-02T09:00', timeZone: NY, count: 0 }), 'count:out_of_range');
+    assert.equal(field({ start: '2026-03-02', timeZone: NY, count: 1 }), 'start:invalid_format');
+    assert.equal(field({ start: '2026-03-08T02:30', timeZone: NY, count: 1 }), 'start:nonexistent_local_time');
+    // Chile's clocks jump from 00:00 to 01:00 on 2026-09-06: the day still exists.
+    assert.equal(previewOccurrences({ start: '2026-09-06', allDay: true, timeZone: 'America/Santiago', recurrence: ['RRULE:FREQ=DAILY;COUNT=2'], count: 2 })[0]!.date, '2026-09-06');
+    assert.throws(() => firstOccurrences({ ...{ timeZone: NY, allDay: false, start: '2026-03-02T09:00', end: '2026-03-02T10:00' } }, 0), /got 0/);
+  });
+});
