@@ -4,10 +4,13 @@ import { AppError } from '../../src/errors.ts';
 import {
   assertBookable,
   EventTimeError,
+  isoUtc,
+  isoWithOffset,
   normalizeEventTime,
   parseWallClock,
   resolveLocalTime,
   validateTimeZone,
+  wallClockAt,
   type EventTimeInput,
 } from '../../src/domain/event-time.ts';
 
@@ -347,5 +350,26 @@ describe('refusals say what was expected', () => {
     const day = normalizeEventTime({ timeZone: 'UTC', allDay: true, start: '2031-05-03', end: '2031-05-04' });
     assert.throws(() => assertBookable(day, new Date('2031-05-04T00:00:00Z')), /is over in UTC/);
     assertBookable(day, new Date('2031-05-03T23:59:59.999Z'));
+  });
+});
+
+describe('instants shown and read in a zone', () => {
+  it('isoWithOffset gives the zone’s offset at that instant, without milliseconds when there are none', () => {
+    assert.equal(isoWithOffset(new Date('2026-03-09T13:00:00Z'), NY), '2026-03-09T09:00:00-04:00');
+    assert.equal(isoWithOffset(new Date('2026-03-06T14:00:00Z'), NY), '2026-03-06T09:00:00-05:00');
+    assert.equal(isoWithOffset(new Date('2026-03-09T13:00:00.250Z'), 'UTC'), '2026-03-09T13:00:00.250Z');
+    assert.equal(isoUtc(new Date('2026-03-09T13:00:00Z')), '2026-03-09T13:00:00Z');
+    assert.equal(isoUtc(new Date('2026-03-09T13:00:00.250Z')), '2026-03-09T13:00:00.250Z');
+  });
+
+  it('wallClockAt reads the local fields', () => {
+    assert.deepEqual(wallClockAt(new Date('2026-11-01T06:30:15Z'), NY), { year: 2026, month: 11, day: 1, hour: 1, minute: 30, second: 15 });
+  });
+
+  it('refuses what is not text, and text with anything around the date', () => {
+    refused(() => validateTimeZone(undefined as unknown as string), 'timeZone', 'invalid_time_zone');
+    refused(() => parseWallClock(['2026-03-09'] as unknown as string, true), 'start', 'invalid_format');
+    refused(() => parseWallClock('x2026-03-09', true), 'start', 'invalid_format');
+    assert.match(refused(() => normalizeEventTime({ timeZone: 'UTC', allDay: 1 as unknown as boolean, start: '2026-03-09', end: '2026-03-10' }), 'allDay', 'invalid_format').message, /allDay must be true or false/);
   });
 });
