@@ -6,7 +6,8 @@
  * Rules (the API docs quote them):
  * - `timeZone` is an IANA name such as `Europe/Zurich`; an unknown name is refused. A name that
  *   differs only in letter case is stored in its canonical spelling (`america/new_york` →
- *   `America/New_York`). Offsets (`+02:00`) are not zones and are refused.
+ *   `America/New_York`), and an alias as the zone it names (`US/Eastern` → `America/New_York`).
+ *   Offsets (`+02:00`) are not zones and are refused.
  * - Timed events: `start` and `end` are local wall-clock times `YYYY-MM-DDTHH:mm` or
  *   `YYYY-MM-DDTHH:mm:ss`, without offset, read in `timeZone`.
  * - All-day events: `start` and `end` are dates `YYYY-MM-DD`; `end` is **exclusive**, as in Google
@@ -89,10 +90,9 @@ export class EventTimeError extends AppError {
 // ---------------------------------------------------------------------------------------------
 // Time zones
 
-let canonicalZones: Map<string, string> | undefined;
-
 /**
- * Validates an IANA zone name and returns its canonical spelling (letter case fixed). Throws
+ * Validates an IANA zone name and returns its canonical spelling: letter case fixed, an alias
+ * replaced by the zone it names (`us/eastern` → `America/New_York`). Throws
  * {@link EventTimeError} `invalid_time_zone` for anything else.
  */
 export function validateTimeZone(name: string, field: EventTimeField = 'timeZone', pointer?: string): string {
@@ -106,13 +106,10 @@ export function validateTimeZone(name: string, field: EventTimeField = 'timeZone
       pointer,
     );
   }
-  canonicalZones ??= new Map(Intl.supportedValuesOf('timeZone').map((z) => [z.toLowerCase(), z]));
-  if (canonicalZones.get(name.toLowerCase()) === name) return name;
-  const listed = canonicalZones.get(name.toLowerCase());
-  if (listed !== undefined) return listed;
-  const resolved = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
-  // ICU may resolve a name to an older alias (Asia/Kolkata → Asia/Calcutta): keep the caller's then.
-  return resolved.toLowerCase() === name.toLowerCase() ? resolved : name;
+  // ICU fixes the letter case and replaces an alias by the zone it names (US/Eastern, Etc/UTC),
+  // so that one zone is stored one way. Its canonical ids are CLDR's, which keep some older
+  // names (Asia/Kolkata → Asia/Calcutta); Google Calendar accepts both.
+  return new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -582,13 +582,19 @@ function expand(s: SeriesStart, rec: Recurrence | undefined, limit: number): Exp
   const budget: Budget = { work: EXPANSION_WORK_BUDGET };
   // The series is expanded up to a window that grows until it holds `limit` occurrences, so that
   // an EXRULE is not expanded over centuries nobody asked about; each window costs a quarter of
-  // the next, so the repeats cost at most a third more.
+  // the next, so the repeats cost at most a third more. A window that runs out of work may know
+  // less than the one before it did (the repeats spent the budget): the answer is whichever
+  // is known further.
+  let known: Occurrence[] = [];
+  let knownUntil = -Infinity;
   for (let years = 1; ; years *= 4) {
     const window = Math.min(horizon, yearsAfterStart(years));
-    const { occurrences, coverageEnd } = expandWithin({ s, rec, limit, dtstart, first, exdates, rdates, budget }, window);
+    const { occurrences, coverageEnd, ended } = expandWithin({ s, rec, limit, dtstart, first, exdates, rdates, budget }, window);
     if (occurrences.length === limit) return { occurrences, complete: true };
-    if (coverageEnd < window) return { occurrences, complete: false };
-    if (window === horizon) return { occurrences, complete: true };
+    if (coverageEnd < window) return { occurrences: coverageEnd < knownUntil ? known : occurrences, complete: false };
+    if (ended || window === horizon) return { occurrences, complete: true };
+    known = occurrences;
+    knownUntil = window;
   }
 }
 
@@ -604,10 +610,14 @@ interface ExpansionInput {
 }
 
 /**
- * The first `limit` occurrences up to `window` (floating ms, inclusive), and how far they are
- * known: `window`, or less when the work budget ran out.
+ * The first `limit` occurrences up to `window` (floating ms, inclusive), how far they are
+ * known (`window`, or less when the work budget ran out), and whether the series has ended
+ * within the window (its COUNT or UNTIL reached, every RDATE passed): a wider one adds nothing.
  */
-function expandWithin({ s, rec, limit, dtstart, first, exdates, rdates, budget }: ExpansionInput, window: number): { occurrences: Occurrence[]; coverageEnd: number } {
+function expandWithin(
+  { s, rec, limit, dtstart, first, exdates, rdates, budget }: ExpansionInput,
+  window: number,
+): { occurrences: Occurrence[]; coverageEnd: number; ended: boolean } {
   // Occurrences are known up to this local time; it shrinks when the work budget runs out.
   let coverageEnd = window;
 
@@ -628,6 +638,7 @@ function expandWithin({ s, rec, limit, dtstart, first, exdates, rdates, budget }
 
   const found: Occurrence[] = [];
   let startInRule = false;
+  let ruleEnded = true;
   if (rec.rrule) {
     // COUNT is applied here, not by rrule: the start counts as the first of COUNT occurrences
     // even when the rule does not produce it (RFC 5545 §3.3.10).
@@ -653,6 +664,8 @@ function expandWithin({ s, rec, limit, dtstart, first, exdates, rdates, budget }
       return accepted < limit && candidates < cap;
     });
     if (exhausted) coverageEnd = Math.min(coverageEnd, knownUntil);
+    const { until } = rec.rrule;
+    ruleEnded = candidates >= cap || (until !== undefined && untilLocal(until, s) <= window);
   }
   if (!startInRule && !excluded(first)) found.push(first);
   for (const o of rdates) {
@@ -669,7 +682,7 @@ function expandWithin({ s, rec, limit, dtstart, first, exdates, rdates, budget }
     out.push(o);
     if (out.length === limit) break;
   }
-  return { occurrences: out, coverageEnd };
+  return { occurrences: out, coverageEnd, ended: ruleEnded && rdates.every((o) => o.local <= window) };
 }
 
 // ---------------------------------------------------------------------------------------------

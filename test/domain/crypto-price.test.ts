@@ -38,4 +38,26 @@ describe('fiat price → crypto amount at a configured rate', () => {
     assert.throws(() => convertPrice(usd(-5n), '1', 'USDT'), RangeError);
     assert.throws(() => convertPrice(usd(1n), '0.0000001', 'USDT'), /less than the smallest USDT/);
   });
+
+  it('takes up to 18 digits on each side of the point', () => {
+    assert.deepEqual(parseRate('12'), { units: 12n, scale: 0 });
+    assert.deepEqual(parseRate('123456789012345678.123456789012345678'), { units: 123456789012345678123456789012345678n, scale: 18 });
+    assert.throws(() => parseRate('1234567890123456789'), RangeError);
+    assert.throws(() => parseRate('1.1234567890123456789'), RangeError);
+  });
+
+  it('says which limit a refusal is about', () => {
+    // The three refusals are all RangeErrors: the message is what tells them apart.
+    assert.throws(() => convertPrice(usd(-5n), '1', 'USDT'), /must not be negative/);
+    assert.throws(() => convertPrice(usd(0n), '1', 'USDT'), /less than the smallest USDT/);
+    assert.throws(() => parseRate('0.00'), /greater than zero/);
+    assert.throws(() => parseRate('abc'), /got "abc"/);
+    // A long bad rate is cut in the message.
+    assert.throws(() => parseRate('x'.repeat(100)), (e: Error) => e.message.includes(`"${'x'.repeat(40)}"`));
+  });
+
+  it('accepts exactly one smallest unit of the target currency', () => {
+    // 0.01 USD × 0.000001 = 0.00000001 USDT: one unit, the least that can be paid.
+    assert.deepEqual(convertPrice(usd(1n), '0.000001', 'USDT'), { minor: 1n, currency: 'USDT' });
+  });
 });

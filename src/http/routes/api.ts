@@ -4,6 +4,7 @@ import { EVENT_PAGE, type EventRecord } from '../../app/event-list.ts';
 import type { Events } from '../../app/events.ts';
 import type { GoogleConnections } from '../../app/google-connections.ts';
 import type { Users } from '../../app/users.ts';
+import { validateTimeZone } from '../../domain/event-time.ts';
 import { previewOccurrences } from '../../domain/recurrence.ts';
 import { formatMinor } from '../../domain/money.ts';
 import { Problem } from '../problem.ts';
@@ -220,6 +221,10 @@ export function registerApiRoutes(app: App, deps: ApiDeps) {
         response: { 200: Preview, 400: Problem, 429: Problem },
       },
     },
-    async (req) => ({ timeZone: req.body.timeZone, occurrences: previewOccurrences(req.body) }),
+    async (req) => {
+      const occurrences = previewOccurrences(req.body);
+      // The zone the occurrences are in, as it is stored: `us/eastern` is America/New_York.
+      return { timeZone: validateTimeZone(req.body.timeZone), occurrences };
+    },
   );
 }
