@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { SANDBOX_CREDENTIALS } from '../../sandbox/credentials.ts';
 import type { Sandbox } from '../../sandbox/server.ts';
@@ -10,7 +9,7 @@ import { PaypalProvider, createPaypalProvider } from '../../src/providers/paypal
 import { PaypalClient } from '../../src/providers/paypal/client.ts';
 import { PaypalCertificateCache } from '../../src/providers/paypal/webhook-signature.ts';
 import { addFault, withSandbox } from '../support/sandbox.ts';
-import { specPath, specsSkip } from '../support/specs.ts';
+import { paypalSignedVectors, specsSkip, type PaypalSignedVector as Vector } from '../support/specs.ts';
 import { HookReceiver, type ReceivedHook } from '../sandbox/paypal-support.ts';
 
 /** Notifications: deliveries the emulator really signs and sends, PayPal's own signed vectors, forgeries. */
@@ -208,32 +207,9 @@ describe('PayPal notifications from the emulator', () => {
   });
 });
 
-interface Vector {
-  name: string;
-  body: Buffer;
-  headers: Record<string, string>;
-  webhookId: string;
-  certPem: string;
-}
-
-function loadVectors(): Vector[] {
-  const dir = specPath('paypal', 'samples', 'webhook-signed');
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.json') && !f.endsWith('.body.json'))
-    .map((f) => {
-      const meta = JSON.parse(readFileSync(`${dir}/${f}`, 'utf8'));
-      return {
-        name: f,
-        body: readFileSync(`${dir}/${meta.body_file}`),
-        headers: meta.headers,
-        webhookId: meta.webhook_id,
-        certPem: readFileSync(`${dir}/${meta.cert_file}`, 'utf8'),
-      };
-    });
-}
 
 describe('PayPal notifications: PayPal\'s own signed deliveries through readNotification', { skip: specsSkip() }, () => {
-  const vectors = specsSkip() ? [] : loadVectors();
+  const vectors = specsSkip() ? [] : paypalSignedVectors();
 
   /** A provider for PayPal's live or sandbox environment; nothing leaves this process. */
   function offlineProvider(v: Vector, baseUrl: string) {

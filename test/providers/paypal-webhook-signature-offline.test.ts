@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, createSign } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import selfsigned from 'selfsigned';
 import { crc32Unsigned } from '../../sandbox/paypal/signing.ts';
@@ -17,37 +17,12 @@ import {
   verifyPaypalWebhookSignature,
   type FetchLike,
 } from '../../src/providers/paypal/webhook-signature.ts';
-import { specPath, specsSkip } from '../support/specs.ts';
+import { paypalSignedVectors, specPath, specsSkip } from '../support/specs.ts';
 
 // PayPal webhook verification, offline and fast (it also runs once per mutant in `npm run
 // mutate`): PayPal's own signed deliveries, and deliveries signed here with a throwaway key whose
 // certificate is made for this run, so each refusal can be reached on its own.
 
-interface Vector {
-  name: string;
-  body: Buffer;
-  headers: Record<string, string>;
-  webhookId: string;
-  certPem: string;
-  crc: number;
-}
-
-function loadVectors(): Vector[] {
-  const dir = specPath('paypal', 'samples', 'webhook-signed');
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.json') && !f.endsWith('.body.json'))
-    .map((f) => {
-      const meta = JSON.parse(readFileSync(`${dir}/${f}`, 'utf8'));
-      return {
-        name: f,
-        body: readFileSync(`${dir}/${meta.body_file}`),
-        headers: meta.headers,
-        webhookId: meta.webhook_id,
-        certPem: readFileSync(`${dir}/${meta.cert_file}`, 'utf8'),
-        crc: meta.crc32_decimal,
-      };
-    });
-}
 
 /** A clock that reads the vector's own transmission time plus a few seconds of network. */
 const receivedAt = (v: { headers: Record<string, string> }) => Date.parse(v.headers['paypal-transmission-time']!) + 5_000;
@@ -63,7 +38,7 @@ const reasonOf = (fn: () => unknown): string => {
 };
 
 describe('PayPal webhook signature: official signed vectors', { skip: specsSkip() }, () => {
-  const vectors = specsSkip() ? [] : loadVectors();
+  const vectors = specsSkip() ? [] : paypalSignedVectors();
 
   it('has all nine vectors', () => assert.equal(vectors.length, 9));
 

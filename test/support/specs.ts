@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 /**
@@ -28,4 +28,31 @@ export function readSpecJson<T = any>(...parts: string[]): T {
 
 export function readSpecText(...parts: string[]): string {
   return readFileSync(specPath(...parts), 'utf8');
+}
+
+/** One of PayPal's real signed webhook deliveries (samples/webhook-signed), with what verifies it. */
+export interface PaypalSignedVector {
+  name: string;
+  body: Buffer;
+  headers: Record<string, string>;
+  webhookId: string;
+  certPem: string;
+  crc: number;
+}
+
+export function paypalSignedVectors(): PaypalSignedVector[] {
+  const dir = specPath('paypal', 'samples', 'webhook-signed');
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json') && !f.endsWith('.body.json'))
+    .map((f) => {
+      const meta = JSON.parse(readFileSync(`${dir}/${f}`, 'utf8'));
+      return {
+        name: f,
+        body: readFileSync(`${dir}/${meta.body_file}`),
+        headers: meta.headers,
+        webhookId: meta.webhook_id,
+        certPem: readFileSync(`${dir}/${meta.cert_file}`, 'utf8'),
+        crc: meta.crc32_decimal,
+      };
+    });
 }
