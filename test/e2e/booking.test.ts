@@ -1,43 +1,20 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { startTestApp, type TestApp } from '../support/app.ts';
 import { SHOTS } from '../support/a11y.ts';
-import { chromiumSkip, createAndOpenEvent, fillSchedule, launch, submitEvent } from '../support/chromium.ts';
+import { chromiumSkip, createAndOpenEvent, fillSchedule, submitEvent, withBrowserApp } from '../support/chromium.ts';
 
 
 describe('the web interface in a real browser', { skip: chromiumSkip() }, () => {
-  let app: TestApp;
-  let browser: Awaited<ReturnType<typeof launch>>;
-  before(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    app = await startTestApp();
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
-    await app?.close();
-  });
+  // Its tests follow one another as one person: the first signs in, the others stay signed in.
+  const b = withBrowserApp({}, { shareSession: true });
+  const newPage = () => b.newPage();
 
-  // Each test's pages close after it: an open event page holds a live status stream, and a browser
-  // has about six HTTP/1.1 connections per site for all its pages together.
-  const pages: Page[] = [];
-  afterEach(async () => {
-    for (const p of pages.splice(0)) await p.close();
-  });
-  const newPage = async () => {
-    const page = await browser.context.newPage();
-    pages.push(page);
-    page.setDefaultTimeout(30_000);
-    return page;
-  };
-
-  const createAndOpen = (page: Page, title: string) => createAndOpenEvent(page, app.url, title);
+  const createAndOpen = (page: Page, title: string) => createAndOpenEvent(page, b.app.url, title);
 
   it('signs in with Google, books an event, pays with PayPal and sees it land on the calendar', async () => {
     const page = await newPage();
-    await page.goto(app.url);
+    await page.goto(b.app.url);
     // The landing page tells how to pay, now that paying works.
     const landing = (await page.locator('main').textContent()) ?? '';
     assert.match(landing, /with PayPal, or its equivalent in USDT with Binance Pay/);
@@ -45,11 +22,11 @@ describe('the web interface in a real browser', { skip: chromiumSkip() }, () => 
     await page.getByRole('link', { name: 'Sign in with Google' }).click();
 
     // The sandbox's Google consent page.
-    await page.waitForURL((u) => u.toString().startsWith(app.runtime.sandbox!.url));
+    await page.waitForURL(b.toSandbox);
     await page.locator('input[type=email]').fill('browser@example.com');
     await page.getByRole('button', { name: /allow/i }).click();
 
-    await page.waitForURL(`${app.url}/app`);
+    await page.waitForURL(`${b.app.url}/app`);
     await page.getByRole('link', { name: 'New event' }).first().click();
 
     await page.fill('#title', 'Dentist');
@@ -62,14 +39,14 @@ describe('the web interface in a real browser', { skip: chromiumSkip() }, () => 
     assert.equal(await first.getAttribute('data-start'), '2031-05-06T14:00:00+02:00');
     assert.match((await first.textContent()) ?? '', /Europe\/Berlin, GMT\+02:00/);
     await page.selectOption('#repeat', { label: 'Does not repeat' });
-    await submitEvent(page, app.url);
+    await submitEvent(page, b.app.url);
     const eventUrl = page.url();
     assert.match((await page.locator('#price').textContent()) ?? '', /1\.00 USD/);
     assert.equal(await page.locator('#google-link').count(), 0);
 
     // The payer goes to PayPal's approval page (the sandbox's), approves, and PayPal sends the browser back.
     await page.getByRole('button', { name: 'Pay with PayPal' }).click();
-    await page.waitForURL((u) => u.toString().startsWith(app.runtime.sandbox!.url));
+    await page.waitForURL(b.toSandbox);
     await page.getByRole('heading', { name: 'Pay with PayPal' }).waitFor();
     await page.screenshot({ path: `${SHOTS}/lc-paypal-approval.png` });
     // AUTHORIZE (the default intent): the buyer's button says Continue; the money is held, then captured.
@@ -100,7 +77,7 @@ describe('the web interface in a real browser', { skip: chromiumSkip() }, () => 
     // The countdown runs to the order's expiresAt, as the API gives it.
     const countdown = (await page.locator('#countdown').textContent()) ?? '';
     assert.match(countdown, /^\d{2,}:\d{2}$/);
-    const [open] = (await (await page.request.get(`${app.url}/api/v1/events/${id}/payments`)).json()).payments;
+    const [open] = (await (await page.request.get(`${b.app.url}/api/v1/events/${id}/payments`)).json()).payments;
     const [mm, ss] = countdown.split(':').map(Number);
     const shownMs = (mm! * 60 + ss!) * 1000;
     assert.ok(Math.abs(Date.parse(open.expiresAt) - Date.now() - shownMs) < 5_000, `countdown ${countdown} for an order expiring at ${open.expiresAt}`);
@@ -108,7 +85,7 @@ describe('the web interface in a real browser', { skip: chromiumSkip() }, () => 
 
     // The payer opens the checkout and pays there; the checkout sends the browser back, or the payer comes back.
     await page.getByRole('link', { name: 'Open Binance Pay checkout' }).click();
-    await page.waitForURL((u) => u.toString().startsWith(app.runtime.sandbox!.url));
+    await page.waitForURL(b.toSandbox);
     await page.getByRole('button', { name: /^Pay \d/ }).click();
     // Either the event page (through the return URL) or the checkout's own "paid" page.
     await page.locator('#state, p.status[data-status]').first().waitFor();
@@ -118,7 +95,7 @@ describe('the web interface in a real browser', { skip: chromiumSkip() }, () => 
     assert.match((await page.locator('#google-link').getAttribute('href')) ?? '', /^https?:\/\//);
     assert.match((await page.locator('#outcome').textContent()) ?? '', /Paid with Binance Pay and added to your Google Calendar/);
     assert.equal(await page.locator('#checkout svg').count(), 0, 'no QR code once paid');
-    const payments = await (await page.request.get(`${app.url}/api/v1/events/${id}/payments`)).json();
+    const payments = await (await page.request.get(`${b.app.url}/api/v1/events/${id}/payments`)).json();
     assert.deepEqual(payments.payments.map((p: { provider: string; status: string }) => [p.provider, p.status]), [['binance', 'captured']]);
     await page.screenshot({ path: `${SHOTS}/lc-binance-confirmed.png` });
   });
@@ -132,7 +109,7 @@ describe('the web interface in a real browser', { skip: chromiumSkip() }, () => 
       svg
         .replace('<svg ', '<svg onload="window.__lcInjected = 1" ')
         .replace('</svg>', '<script>window.__lcInjected = 2</script><image href="http://127.0.0.1:9/x.png"/><foreignObject><p xmlns="http://www.w3.org/1999/xhtml" id="injected">html</p></foreignObject></svg>');
-    await page.route(`${app.url}/api/v1/events/${id}/payments`, async (route) => {
+    await page.route(`${b.app.url}/api/v1/events/${id}/payments`, async (route) => {
       const res = await route.fetch();
       const body = await res.json();
       for (const p of body.payments ?? [body]) if (p.nextAction?.qrSvg) p.nextAction.qrSvg = doctor(p.nextAction.qrSvg);
@@ -151,11 +128,11 @@ describe('the web interface in a real browser', { skip: chromiumSkip() }, () => 
     const page = await newPage();
     const id = await createAndOpen(page, 'Declined card');
     await page.getByRole('button', { name: 'Pay with PayPal' }).click();
-    await page.waitForURL((u) => u.toString().startsWith(app.runtime.sandbox!.url));
+    await page.waitForURL(b.toSandbox);
     await page.getByRole('radio', { name: /declined by the bank/ }).check();
     await page.getByRole('button', { name: 'Continue' }).click();
 
-    await page.waitForURL(`${app.url}/app/events/${id}`);
+    await page.waitForURL(`${b.app.url}/app/events/${id}`);
     await page.locator('#outcome[data-payment="declined"]').waitFor();
     assert.match((await page.locator('#outcome').textContent()) ?? '', /the payment was declined; you can try again/i);
     assert.equal(await page.locator('#state').getAttribute('data-state'), 'pending_payment');
@@ -167,10 +144,10 @@ describe('the web interface in a real browser', { skip: chromiumSkip() }, () => 
     const page = await newPage();
     const id = await createAndOpen(page, 'Not now');
     await page.getByRole('button', { name: 'Pay with PayPal' }).click();
-    await page.waitForURL((u) => u.toString().startsWith(app.runtime.sandbox!.url));
+    await page.waitForURL(b.toSandbox);
     await page.getByRole('button', { name: /^Cancel and return/ }).click();
 
-    await page.waitForURL(`${app.url}/app/events/${id}`);
+    await page.waitForURL(`${b.app.url}/app/events/${id}`);
     await page.locator('#outcome[data-payment="cancelled"]').waitFor();
     assert.match((await page.locator('#outcome').textContent()) ?? '', /The payment was cancelled; you can pay again/);
     assert.equal(await page.locator('#state').getAttribute('data-state'), 'pending_payment');
@@ -180,7 +157,7 @@ describe('the web interface in a real browser', { skip: chromiumSkip() }, () => 
   it('reports a refused payment once, next to the buttons, and lets the payer try again', async () => {
     const page = await newPage();
     await createAndOpen(page, 'Refused once');
-    const fault = await fetch(`${app.runtime.sandbox!.url}/__sandbox/faults`, {
+    const fault = await fetch(`${b.app.runtime.sandbox!.url}/__sandbox/faults`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ provider: 'paypal', operation: 'orders.create', fault: 'http_error', status: 422, count: 1 }),
@@ -197,7 +174,7 @@ describe('the web interface in a real browser', { skip: chromiumSkip() }, () => 
     assert.equal(await page.locator('#outcome').textContent(), '');
 
     await page.getByRole('button', { name: 'Pay with PayPal' }).click();
-    await page.waitForURL((u) => u.toString().startsWith(app.runtime.sandbox!.url));
+    await page.waitForURL(b.toSandbox);
     await page.getByRole('heading', { name: 'Pay with PayPal' }).waitFor();
   });
 
@@ -206,11 +183,11 @@ describe('the web interface in a real browser', { skip: chromiumSkip() }, () => 
     const id = await createAndOpen(page, 'Slow payer');
     await page.getByRole('button', { name: 'Pay with Binance Pay' }).click();
     await page.getByRole('link', { name: 'Open Binance Pay checkout' }).click();
-    await page.waitForURL((u) => u.toString().startsWith(app.runtime.sandbox!.url));
+    await page.waitForURL(b.toSandbox);
     // Binance Pay closes the order unpaid; its checkout sends the payer back to us.
     await page.getByRole('button', { name: 'Let the order expire' }).click();
     await page.locator('#state, p.status[data-status]').first().waitFor();
-    if (!page.url().startsWith(`${app.url}/app/events/${id}`)) await page.goto(`${app.url}/app/events/${id}`);
+    if (!page.url().startsWith(`${b.app.url}/app/events/${id}`)) await page.goto(`${b.app.url}/app/events/${id}`);
 
     await page.locator('#outcome[data-payment="expired"]').waitFor();
     assert.match((await page.locator('#outcome').textContent()) ?? '', /The Binance Pay order expired before it was paid; you can start again/);
@@ -218,7 +195,7 @@ describe('the web interface in a real browser', { skip: chromiumSkip() }, () => 
     await page.getByRole('button', { name: 'Pay with Binance Pay' }).click();
     await page.locator('#checkout figure svg').waitFor();
     assert.equal(await page.locator('#outcome').textContent(), '', 'the new order replaces the old outcome');
-    const payments = await (await page.request.get(`${app.url}/api/v1/events/${id}/payments`)).json();
+    const payments = await (await page.request.get(`${b.app.url}/api/v1/events/${id}/payments`)).json();
     assert.deepEqual(payments.payments.map((p: { status: string }) => p.status), ['expired', 'created']);
   });
 
@@ -234,14 +211,14 @@ describe('the web interface in a real browser', { skip: chromiumSkip() }, () => 
     assert.match((await page.locator('#outcome').textContent()) ?? '', /The event is cancelled/);
     assert.equal(await page.getByRole('button', { name: /^Pay with/ }).count(), 0);
     assert.equal(await page.locator('#checkout svg').count(), 0);
-    const payments = await (await page.request.get(`${app.url}/api/v1/events/${id}/payments`)).json();
+    const payments = await (await page.request.get(`${b.app.url}/api/v1/events/${id}/payments`)).json();
     assert.deepEqual(payments.payments.map((p: { status: string }) => p.status), ['cancelled']);
     await page.screenshot({ path: `${SHOTS}/lc-event-cancelled.png` });
   });
 
   it('shows a refused time with the reason', async () => {
     const page = await newPage();
-    await page.goto(`${app.url}/app/new`);
+    await page.goto(`${b.app.url}/app/new`);
     await page.fill('#title', 'Impossible');
     await fillSchedule(page, '2031-03-09T02:30', '2031-03-09T03:30', 'America/New_York');
     await page.getByRole('button', { name: /^Continue to payment/ }).click();
@@ -253,6 +230,6 @@ describe('the web interface in a real browser', { skip: chromiumSkip() }, () => 
     assert.match((await alert.textContent()) ?? '', /does not exist in America\/New_York/);
     assert.doesNotMatch((await alert.textContent()) ?? '', /body\/|nonexistent_local_time/);
     assert.equal(await page.locator('#start-date').getAttribute('aria-invalid'), 'true');
-    assert.equal(page.url(), `${app.url}/app/new`);
+    assert.equal(page.url(), `${b.app.url}/app/new`);
   });
 });

@@ -1,40 +1,24 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { describe, it } from 'node:test';
 import { checkPage } from '../support/a11y.ts';
-import { chromiumSkip, createAndOpenEvent, launch, signIn } from '../support/chromium.ts';
+import { chromiumSkip, createAndOpenEvent, signIn, withBrowserApp } from '../support/chromium.ts';
 
 
 // PayPal's other intent (the money taken at approval), the other provider after an expired order,
 // and a confirmed event cancelled for a refund: journeys through the web interface alone.
 describe('journeys with PAYPAL_INTENT=CAPTURE', { skip: chromiumSkip() }, () => {
-  let app: TestApp;
-  let browser: Awaited<ReturnType<typeof launch>>;
-  before(async () => {
-    app = await startTestApp({ env: { PAYPAL_INTENT: 'CAPTURE' } });
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
-    await app?.close();
-  });
-
-  const newPage = async () => {
-    await browser.context.clearCookies();
-    const page = await browser.context.newPage();
-    page.setDefaultTimeout(30_000);
-    return page;
-  };
-  const toSandbox = (u: URL) => u.toString().startsWith(app.runtime.sandbox!.url);
+  const b = withBrowserApp({ env: { PAYPAL_INTENT: 'CAPTURE' } });
+  const newPage = () => b.newPage();
+  const toSandbox = b.toSandbox;
 
   it('pays with PayPal (capture at approval), then cancels the confirmed event and is refunded', async () => {
     const page = await newPage();
-    await signIn(page, app, 'capture@example.com');
-    const id = await createAndOpenEvent(page, app.url, 'Captured at once');
+    await signIn(page, b.app, 'capture@example.com');
+    const id = await createAndOpenEvent(page, b.app.url, 'Captured at once');
     await page.getByRole('button', { name: 'Pay with PayPal' }).click();
     await page.waitForURL(toSandbox);
     await page.getByRole('button', { name: 'Complete Purchase' }).click();
-    await page.waitForURL(`${app.url}/app/events/${id}`);
+    await page.waitForURL(`${b.app.url}/app/events/${id}`);
     await page.locator('#state[data-state="confirmed"]').waitFor();
     assert.match((await page.locator('#outcome').textContent()) ?? '', /Paid with PayPal and added to your Google Calendar/);
     await page.getByRole('link', { name: 'Open in Google Calendar' }).waitFor();
@@ -55,34 +39,34 @@ describe('journeys with PAYPAL_INTENT=CAPTURE', { skip: chromiumSkip() }, () => 
 
   it('pays with PayPal after the Binance Pay order expired', async () => {
     const page = await newPage();
-    await signIn(page, app, 'switcher@example.com');
-    const id = await createAndOpenEvent(page, app.url, 'Other provider');
+    await signIn(page, b.app, 'switcher@example.com');
+    const id = await createAndOpenEvent(page, b.app.url, 'Other provider');
     await page.getByRole('button', { name: 'Pay with Binance Pay' }).click();
     await page.getByRole('link', { name: 'Open Binance Pay checkout' }).click();
     await page.waitForURL(toSandbox);
     await page.getByRole('button', { name: 'Let the order expire' }).click();
     await page.locator('#state, p.status[data-status]').first().waitFor();
-    if (!page.url().startsWith(`${app.url}/app/events/${id}`)) await page.goto(`${app.url}/app/events/${id}`);
+    if (!page.url().startsWith(`${b.app.url}/app/events/${id}`)) await page.goto(`${b.app.url}/app/events/${id}`);
     await page.locator('#outcome[data-payment="expired"]').waitFor();
 
     await page.getByRole('button', { name: 'Pay with PayPal' }).click();
     await page.waitForURL(toSandbox);
     await page.getByRole('button', { name: 'Complete Purchase' }).click();
-    await page.waitForURL(`${app.url}/app/events/${id}`);
+    await page.waitForURL(`${b.app.url}/app/events/${id}`);
     await page.locator('#state[data-state="confirmed"]').waitFor();
-    const payments = await (await page.request.get(`${app.url}/api/v1/events/${id}/payments`)).json();
+    const payments = await (await page.request.get(`${b.app.url}/api/v1/events/${id}/payments`)).json();
     assert.deepEqual(payments.payments.map((p: { provider: string; status: string }) => [p.provider, p.status]), [['binance', 'expired'], ['paypal', 'captured']]);
   });
 
   it('waits for a pending PayPal payment on a screen that says what it waits for, offering no second payment', async () => {
     const page = await newPage();
-    await signIn(page, app, 'echeck@example.com');
-    const id = await createAndOpenEvent(page, app.url, 'Paid by eCheck');
+    await signIn(page, b.app, 'echeck@example.com');
+    const id = await createAndOpenEvent(page, b.app.url, 'Paid by eCheck');
     await page.getByRole('button', { name: 'Pay with PayPal' }).click();
     await page.waitForURL(toSandbox);
     await page.getByRole('radio', { name: /eCheck/ }).check();
     await page.getByRole('button', { name: 'Complete Purchase' }).click();
-    await page.waitForURL(`${app.url}/app/events/${id}`);
+    await page.waitForURL(`${b.app.url}/app/events/${id}`);
     const waiting = page.locator('#waiting');
     await waiting.getByText('Waiting for PayPal to confirm your payment…').waitFor();
     assert.equal(await page.locator('#state').getAttribute('data-state'), 'pending_payment');

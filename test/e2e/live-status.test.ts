@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Request } from 'playwright-core';
-import { startTestApp, type TestApp } from '../support/app.ts';
-import { chromiumSkip, createAndOpenEvent, launch, signIn } from '../support/chromium.ts';
+import { chromiumSkip, createAndOpenEvent, signIn, withBrowserApp } from '../support/chromium.ts';
 import { PAYMENT_LABEL as PAYMENT_STATE_LABEL, STATE_LABEL } from '../../web/src/strings.ts';
 import { SHOTS } from '../support/a11y.ts';
 import { EVENT_STATES } from '../../src/domain/event-state.ts';
@@ -13,24 +12,14 @@ import { PAYMENT_STATES } from '../../src/domain/payment-state.ts';
  * (EventSource), not by polling, and shows the audit trail as a timeline in words.
  */
 describe('the event page’s live status in a real browser', { skip: chromiumSkip() }, () => {
-  let app: TestApp;
-  let browser: Awaited<ReturnType<typeof launch>>;
-  before(async () => {
-    app = await startTestApp();
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
-    await app?.close();
-  });
+  const b = withBrowserApp();
 
   it('goes to confirmed from the stream, without polling, and shows the timeline in words', async () => {
-    const page = await browser.context.newPage();
-    page.setDefaultTimeout(30_000);
-    await signIn(page, app, 'live@example.com');
+    const page = await b.newPage();
+    await signIn(page, b.app, 'live@example.com');
     const requests: Request[] = [];
     page.on('request', (r) => requests.push(r));
-    const id = await createAndOpenEvent(page, app.url, 'Live status');
+    const id = await createAndOpenEvent(page, b.app.url, 'Live status');
     const stream = requests.find((r) => new URL(r.url()).pathname === `/api/v1/events/${id}/stream`) ?? (await page.waitForRequest((r) => r.url().includes(`/api/v1/events/${id}/stream`)));
     assert.equal(stream.resourceType(), 'eventsource');
     await stream.response();
@@ -40,8 +29,8 @@ describe('the event page’s live status in a real browser', { skip: chromiumSki
     const before = polls();
     await page.getByRole('button', { name: 'Pay with Binance Pay' }).click();
     await page.locator('#checkout svg').first().waitFor();
-    const [payment] = (await (await page.request.get(`${app.url}/api/v1/events/${id}/payments`)).json()).payments;
-    const paid = await fetch(`${app.runtime.sandbox.url}/__sandbox/binance/orders/${payment.providerReference.orderId}/pay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const [payment] = (await (await page.request.get(`${b.app.url}/api/v1/events/${id}/payments`)).json()).payments;
+    const paid = await fetch(`${b.app.runtime.sandbox.url}/__sandbox/binance/orders/${payment.providerReference.orderId}/pay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     assert.equal(paid.status, 200);
     await page.locator('#state[data-state="confirmed"]').waitFor();
     // Longer than two polling intervals (2 s) of the old page.

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { startTestApp, type TestApp } from '../support/app.ts';
 import { axeViolations, checkPage, SHOTS } from '../support/a11y.ts';
-import { chromiumSkip, createAndOpenEvent, fillSchedule, launch, signIn } from '../support/chromium.ts';
+import { chromiumSkip, createAndOpenEvent, fillSchedule, signIn, withBrowserApp } from '../support/chromium.ts';
 
 /** Keyboard only: Tab until the focused element matches `selector` (at most `max` presses). */
 async function tabTo(page: Page, selector: string, max = 60): Promise<void> {
@@ -16,48 +15,33 @@ async function tabTo(page: Page, selector: string, max = 60): Promise<void> {
 }
 
 describe('the web interface: keyboard, accessibility, layout, 404, sign out, live status', { skip: chromiumSkip() }, () => {
-  let app: TestApp;
-  let browser: Awaited<ReturnType<typeof launch>>;
-  before(async () => {
-    app = await startTestApp();
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
-    await app?.close();
-  });
+  const b = withBrowserApp();
 
-  // Each test starts signed out: the browser's profile (its cookies) is shared.
-  const newPage = async () => {
-    await browser.context.clearCookies();
-    const page = await browser.context.newPage();
-    page.setDefaultTimeout(30_000);
-    return page;
-  };
+  const newPage = () => b.newPage();
 
   it('every page passes axe-core (no serious or critical violation) at 375 and 1280 px, light and dark, with no horizontal overflow', async () => {
     const page = await newPage();
     // The check itself sees what it must: an image without a text alternative is critical.
     await page.setContent('<!doctype html><html lang="en"><title>x</title><main><img src="x.png"></main></html>');
     assert.deepEqual((await axeViolations(page)).map((v) => v.id), ['image-alt']);
-    await page.goto(app.url);
+    await page.goto(b.app.url);
     await checkPage(page, 'landing', () => page.getByRole('link', { name: 'Sign in with Google' }).waitFor());
-    await page.goto(`${app.url}/tour`);
+    await page.goto(`${b.app.url}/tour`);
     await checkPage(page, 'tour', () => page.getByRole('heading', { level: 1, name: 'A tour of the sandbox' }).waitFor());
-    await page.goto(`${app.url}/no/such/page`);
+    await page.goto(`${b.app.url}/no/such/page`);
     await checkPage(page, 'not-found', () => page.getByRole('heading', { level: 1, name: 'Page not found' }).waitFor());
     // A page the server writes itself: a sign-in with a permission unticked.
-    await page.goto(`${app.url}/auth/google/start`);
+    await page.goto(`${b.app.url}/auth/google/start`);
     await page.locator('input[type=email]').fill('unticked@example.com');
     await page.locator('input[name=scope]').last().uncheck();
     await page.getByRole('button', { name: /allow/i }).click();
     await checkPage(page, 'missing-permissions', () => page.getByRole('heading', { level: 1, name: 'Some permissions were not granted' }).waitFor());
 
-    await signIn(page, app, 'a11y@example.com');
-    const id = await createAndOpenEvent(page, app.url, 'Accessible booking');
-    await page.goto(`${app.url}/app`);
+    await signIn(page, b.app, 'a11y@example.com');
+    const id = await createAndOpenEvent(page, b.app.url, 'Accessible booking');
+    await page.goto(`${b.app.url}/app`);
     await checkPage(page, 'dashboard', () => page.locator('#events li[data-state]').first().waitFor());
-    await page.goto(`${app.url}/app/new`);
+    await page.goto(`${b.app.url}/app/new`);
     await page.selectOption('#repeat', 'custom');
     await page.fill('#guests', 'guest@example.com,');
     await checkPage(page, 'create', () => page.locator('#preview li').first().waitFor());
@@ -66,21 +50,21 @@ describe('the web interface: keyboard, accessibility, layout, 404, sign out, liv
     await page.fill('#end-time', '01:00');
     await page.getByRole('button', { name: /^Continue to payment/ }).click();
     await checkPage(page, 'create-errors', () => page.locator('#title-error').waitFor());
-    await page.goto(`${app.url}/app/events/${id}`);
+    await page.goto(`${b.app.url}/app/events/${id}`);
     await page.getByRole('button', { name: 'Pay with Binance Pay' }).click();
     await checkPage(page, 'event-pay', () => page.locator('#checkout figure svg').waitFor());
-    await page.goto(`${app.url}/app/settings`);
+    await page.goto(`${b.app.url}/app/settings`);
     await checkPage(page, 'settings', () => page.getByRole('button', { name: 'Sign out' }).waitFor());
   });
 
   it('creates a recurring event with the keyboard alone', async () => {
     const page = await newPage();
-    await signIn(page, app, 'keyboard@example.com');
+    await signIn(page, b.app, 'keyboard@example.com');
     const kb = page.keyboard;
     // From the dashboard: the "New event" link, reached with Tab, followed with Enter.
     await tabTo(page, 'nav a[href="/app/new"]');
     await kb.press('Enter');
-    await page.waitForURL(`${app.url}/app/new`);
+    await page.waitForURL(`${b.app.url}/app/new`);
     await page.locator('#calendarId option').first().waitFor({ state: 'attached' });
 
     await tabTo(page, '#title');
@@ -130,7 +114,7 @@ describe('the web interface: keyboard, accessibility, layout, 404, sign out, liv
     await page.waitForURL((u) => u.pathname.startsWith('/app/events/'));
     await page.locator('#state[data-state="pending_payment"]').waitFor();
     const id = page.url().split('/').pop()!;
-    const event = await (await page.request.get(`${app.url}/api/v1/events/${id}`)).json();
+    const event = await (await page.request.get(`${b.app.url}/api/v1/events/${id}`)).json();
     assert.equal(event.title, 'Standup');
     assert.equal(event.timeZone, 'Europe/Paris');
     assert.equal(event.start, '2031-06-02T09:30:00');
@@ -145,8 +129,8 @@ describe('the web interface: keyboard, accessibility, layout, 404, sign out, liv
 
   it('books a one-day all-day event as one day', async () => {
     const page = await newPage();
-    await signIn(page, app, 'allday@example.com');
-    await page.goto(`${app.url}/app/new`);
+    await signIn(page, b.app, 'allday@example.com');
+    await page.goto(`${b.app.url}/app/new`);
     await page.fill('#title', 'Holiday');
     await page.getByRole('switch', { name: 'All day' }).check();
     assert.equal(await page.locator('#start-time').count(), 0, 'no times for an all-day event');
@@ -155,14 +139,14 @@ describe('the web interface: keyboard, accessibility, layout, 404, sign out, liv
     await page.getByRole('button', { name: /^Continue to payment/ }).click();
     await page.locator('#state[data-state="pending_payment"]').waitFor();
     const id = page.url().split('/').pop()!;
-    const event = await (await page.request.get(`${app.url}/api/v1/events/${id}`)).json();
+    const event = await (await page.request.get(`${b.app.url}/api/v1/events/${id}`)).json();
     assert.deepEqual([event.allDay, event.start, event.end], [true, '2031-07-14', '2031-07-15']);
   });
 
   it('refuses a start in the past, in words, next to the start, once', async () => {
     const page = await newPage();
-    await signIn(page, app, 'late@example.com');
-    await page.goto(`${app.url}/app/new`);
+    await signIn(page, b.app, 'late@example.com');
+    await page.goto(`${b.app.url}/app/new`);
     await page.fill('#title', 'Too late');
     await fillSchedule(page, '2020-01-06T10:00', '2020-01-06T11:00', 'Europe/Paris');
     await page.getByRole('button', { name: /^Continue to payment/ }).click();
@@ -177,7 +161,7 @@ describe('the web interface: keyboard, accessibility, layout, 404, sign out, liv
 
   it('disconnects Google from the settings page, which then offers to reconnect', async () => {
     const page = await newPage();
-    await signIn(page, app, 'disconnect@example.com');
+    await signIn(page, b.app, 'disconnect@example.com');
     await page.getByRole('link', { name: 'Settings' }).click();
     assert.equal(await page.locator('#google-state').textContent(), 'Connected');
     await page.getByRole('button', { name: 'Disconnect Google' }).click();
@@ -187,49 +171,49 @@ describe('the web interface: keyboard, accessibility, layout, 404, sign out, liv
     // Every page now says so, with the way back.
     const banner = page.locator('#google-status');
     await banner.getByRole('link', { name: 'Reconnect Google' }).waitFor();
-    const me = await (await page.request.get(`${app.url}/api/v1/me`)).json();
+    const me = await (await page.request.get(`${b.app.url}/api/v1/me`)).json();
     assert.notEqual(me.google.status, 'active');
   });
 
   it('signs out from the settings page', async () => {
     const page = await newPage();
-    await signIn(page, app, 'leaving@example.com');
+    await signIn(page, b.app, 'leaving@example.com');
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.locator('#account-email').getByText('leaving@example.com').waitFor();
     await page.getByRole('button', { name: 'Sign out' }).click();
-    await page.waitForURL(`${app.url}/`);
+    await page.waitForURL(`${b.app.url}/`);
     await page.getByRole('link', { name: 'Sign in with Google' }).waitFor();
-    assert.equal((await page.request.get(`${app.url}/api/v1/me`)).status(), 401);
-    await page.goto(`${app.url}/app`);
-    assert.equal(page.url(), `${app.url}/`, 'the signed-in pages send a signed-out browser home');
+    assert.equal((await page.request.get(`${b.app.url}/api/v1/me`)).status(), 401);
+    await page.goto(`${b.app.url}/app`);
+    assert.equal(page.url(), `${b.app.url}/`, 'the signed-in pages send a signed-out browser home');
   });
 
   it('answers an unknown address with the designed 404 page, and back home from there', async () => {
     const page = await newPage();
-    const res = await page.goto(`${app.url}/nowhere/at/all`);
+    const res = await page.goto(`${b.app.url}/nowhere/at/all`);
     assert.equal(res?.status(), 404);
     await page.getByRole('heading', { level: 1, name: 'Page not found' }).waitFor();
     assert.equal(await page.title(), 'Page not found · LeadsCalendar');
     await page.getByRole('link', { name: 'Go to the home page' }).click();
     await page.getByRole('link', { name: 'Sign in with Google' }).waitFor();
     // The API keeps answering programs in its own language.
-    const api = await page.request.get(`${app.url}/api/v1/nowhere`, { headers: { accept: 'text/html' } });
+    const api = await page.request.get(`${b.app.url}/api/v1/nowhere`, { headers: { accept: 'text/html' } });
     assert.equal(api.status(), 404);
     assert.match(api.headers()['content-type'] ?? '', /application\/problem\+json/);
   });
 
   it('follows the event’s live stream when the server has one, without polling', async () => {
     const page = await newPage();
-    await signIn(page, app, 'stream@example.com');
-    const id = await createAndOpenEvent(page, app.url, 'Streamed');
-    const event = await (await page.request.get(`${app.url}/api/v1/events/${id}`)).json();
-    const { payments } = await (await page.request.get(`${app.url}/api/v1/events/${id}/payments`)).json();
+    await signIn(page, b.app, 'stream@example.com');
+    const id = await createAndOpenEvent(page, b.app.url, 'Streamed');
+    const event = await (await page.request.get(`${b.app.url}/api/v1/events/${id}`)).json();
+    const { payments } = await (await page.request.get(`${b.app.url}/api/v1/events/${id}/payments`)).json();
     // A stream as the protocol has it: a snapshot, then a change (here: the event confirmed).
     // The change carries the event without its timeline: the page appends the change's entry.
     const { timeline: _, ...bare } = event;
     const confirmed = { ...bare, state: 'confirmed', google: { ...event.google, htmlLink: 'https://calendar.google.com/event?eid=x' } };
     const entry = { id: '999', at: new Date().toISOString(), reason: 'on the calendar', subject: 'event', from: 'paid', to: 'confirmed' };
-    await page.route(`${app.url}/api/v1/events/${id}/stream`, (route) =>
+    await page.route(`${b.app.url}/api/v1/events/${id}/stream`, (route) =>
       route.fulfill({
         status: 200,
         headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-store' },
@@ -238,7 +222,7 @@ describe('the web interface: keyboard, accessibility, layout, 404, sign out, liv
     );
     let polls = 0;
     page.on('request', (r) => {
-      if (r.url() === `${app.url}/api/v1/events/${id}`) polls++;
+      if (r.url() === `${b.app.url}/api/v1/events/${id}`) polls++;
     });
     await page.reload();
     await page.locator('#state[data-state="confirmed"]').waitFor();
@@ -250,22 +234,12 @@ describe('the web interface: keyboard, accessibility, layout, 404, sign out, liv
 });
 
 describe('a revoked Google connection, reconnected from the banner', { skip: chromiumSkip() }, () => {
-  let app: TestApp;
-  let browser: Awaited<ReturnType<typeof launch>>;
-  before(async () => {
-    app = await startTestApp();
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
-    await app?.close();
-  });
+  const b = withBrowserApp();
 
   it('says Google needs a new sign-in, with a working link, and books again once reconnected', async () => {
-    const page = await browser.context.newPage();
-    page.setDefaultTimeout(30_000);
-    await signIn(page, app, 'revoked@example.com');
-    const revoke = await fetch(`${app.runtime.sandbox!.url}/__sandbox/google/users/revoked@example.com/revoke`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const page = await b.newPage();
+    await signIn(page, b.app, 'revoked@example.com');
+    const revoke = await fetch(`${b.app.runtime.sandbox!.url}/__sandbox/google/users/revoked@example.com/revoke`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     assert.equal(revoke.status, 200);
 
     // The form needs the calendars: Google refuses, and the page says what to do, once.
@@ -277,13 +251,13 @@ describe('a revoked Google connection, reconnected from the banner', { skip: chr
     await page.screenshot({ path: join(SHOTS, 'web-reconnect-banner-1280-light.png'), fullPage: true });
 
     await banner.getByRole('link', { name: 'Reconnect Google' }).click();
-    await page.waitForURL((u) => u.toString().startsWith(app.runtime.sandbox!.url));
+    await page.waitForURL(b.toSandbox);
     const email = page.locator('input[type=email]');
     if (await email.isEditable()) await email.fill('revoked@example.com');
     await page.getByRole('button', { name: /allow/i }).click();
-    await page.waitForURL(`${app.url}/app`);
+    await page.waitForURL(`${b.app.url}/app`);
     await page.getByRole('heading', { level: 1, name: 'Your events' }).waitFor();
     assert.equal(await page.locator('#google-status').count(), 0, 'no banner once reconnected');
-    await createAndOpenEvent(page, app.url, 'After reconnecting');
+    await createAndOpenEvent(page, b.app.url, 'After reconnecting');
   });
 });

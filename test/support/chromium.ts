@@ -1,9 +1,11 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import type { TestApp } from './app.ts';
+import { after, afterEach, before } from 'node:test';
+import { startTestApp, type TestApp } from './app.ts';
+import { SHOTS } from './a11y.ts';
 
 /** Debian's chromium, never a downloaded one; .ci/run installs it. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -66,4 +68,54 @@ export async function createAndOpenEvent(page: Page, appUrl: string, title: stri
   await fillSchedule(page, '2031-06-02T10:00', '2031-06-02T11:00', 'Europe/London');
   await submitEvent(page, appUrl);
   return page.url().split('/').pop()!;
+}
+
+export interface BrowserApp {
+  /** The app under test; set once the suite's `before` has run. */
+  readonly app: TestApp;
+  /** A new page, closed after the test that opened it; signed out unless the suite shares its session. */
+  newPage(): Promise<Page>;
+  /** True for a URL of the sandbox's own pages (consent, approval, checkout). */
+  toSandbox(u: URL): boolean;
+}
+
+/**
+ * One app and one browser for a describe block: started before its tests, closed after them.
+ * Each test's pages close after it: an open event page holds a live status stream, and a browser
+ * has about six HTTP/1.1 connections per site for all its pages together.
+ */
+export function withBrowserApp(opts: Parameters<typeof startTestApp>[0] = {}, { shareSession = false } = {}): BrowserApp {
+  let app: TestApp | undefined;
+  let browser: Awaited<ReturnType<typeof launch>> | undefined;
+  const pages: Page[] = [];
+  before(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    app = await startTestApp(opts);
+    browser = await launch();
+  });
+  afterEach(async () => {
+    for (const p of pages.splice(0)) await p.close().catch(() => undefined);
+  });
+  after(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+  const running = () => {
+    if (!app || !browser) throw new Error('withBrowserApp: the suite has not started');
+    return { app, browser };
+  };
+  return {
+    get app() {
+      return running().app;
+    },
+    async newPage() {
+      const { browser } = running();
+      if (!shareSession) await browser.context.clearCookies();
+      const page = await browser.context.newPage();
+      pages.push(page);
+      page.setDefaultTimeout(30_000);
+      return page;
+    },
+    toSandbox: (u) => u.toString().startsWith(running().app.runtime.sandbox!.url),
+  };
 }
