@@ -23,6 +23,7 @@ import { startSandbox } from '../sandbox/server.ts';
 import { consentBody } from '../test/sandbox/google-helpers.ts';
 import { freePort, sandboxEnv } from '../test/support/app.ts';
 import { Browser } from '../test/support/browser.ts';
+import { LIGHTHOUSE_CATEGORIES, lighthouseScores, type LighthouseScores } from './lighthouse.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -220,6 +221,14 @@ try {
   });
   const ceilingWrites = await pgbenchInserts();
   const js = await firstPageJs(base);
+  // After the load, with the app idle again: Lighthouse times the page's own work.
+  await sleep(IDLE_SETTLE_MS);
+  const lighthouse: Array<[string, LighthouseScores | string]> = [];
+  for (const [name, url, withCookie] of [
+    ['landing page (signed out)', `${base}/`, false],
+    ['dashboard (signed in)', `${base}/app`, true],
+  ] as const)
+    lighthouse.push([name, await lighthouseScores(url, withCookie ? cookie : undefined).catch((err: Error) => `not measured (${err.message})`)]);
   await sleep(IDLE_SETTLE_MS);
   const afterKb = rssKb(app.pid!);
   const loadedKb = Math.max(health.maxRssKb!, list.maxRssKb!, writes.maxRssKb!);
@@ -232,7 +241,12 @@ try {
   console.log(`first start (fresh data folder) to /readyz: ${firstStartMs.toFixed(0)} ms; idle RSS after it: ${mb(firstIdleKb)}`);
   console.log(`restart to /readyz, median of ${RESTARTS}: ${median(restartMs).toFixed(0)} ms (${restartMs.map((m) => m.toFixed(0)).join(', ')})`);
   console.log(`app process RSS: idle ${mb(idleKb)}, under load (max) ${mb(loadedKb)}, idle after load ${mb(afterKb)}`);
-  console.log(`web first page JavaScript: ${js.gzipKb.toFixed(1)} kB gzipped (${js.rawKb.toFixed(1)} kB raw, ${js.files} file${js.files === 1 ? '' : 's'})\n`);
+  console.log(`web first page JavaScript: ${js.gzipKb.toFixed(1)} kB gzipped (${js.rawKb.toFixed(1)} kB raw, ${js.files} file${js.files === 1 ? '' : 's'})`);
+  for (const [name, scores] of lighthouse)
+    console.log(
+      `Lighthouse ${name}, default mobile settings: ${typeof scores === 'string' ? scores : LIGHTHOUSE_CATEGORIES.map((c) => `${c} ${scores[c].toFixed(2)}`).join(', ')}`,
+    );
+  console.log('');
   console.log(line('HTTP ceiling, Fastify no-op route (own process)', ceilingHttp));
   console.log(`${line('GET /healthz', health)}  → ${ratio(health.rps, ceilingHttp.rps)}`);
   console.log(`${line('GET /api/v1/events (session, 40+ events)', list)}  → ${ratio(list.rps, ceilingHttp.rps)}`);

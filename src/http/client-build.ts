@@ -16,8 +16,12 @@ export interface ClientConfig {
 }
 
 export interface Client {
-  /** The shell, with the page's title and the server's facts for the script in a meta tag (no inline script: the CSP forbids it). */
-  shell(title: string): string;
+  /**
+   * The shell, with the page's title and the server's facts for the script in a meta tag (no inline
+   * script: the CSP forbids it). `signedIn` says whether the request carried a session, so that a
+   * signed-out page does not ask the API who is signed in only to be answered 401.
+   */
+  shell(title: string, signedIn: boolean): string;
 }
 
 function readShell(): string | null {
@@ -36,12 +40,18 @@ export function clientStylesheet(): string | null {
 }
 const stylesheetOf = (html: string | null) => (html ? (/<link rel="stylesheet"[^>]*href="([^"]+)"/.exec(html)?.[1] ?? null) : null);
 
+/** The built icon's file name under assets/ (content-hashed), for /favicon.svg. */
+export function clientIconFile(): string | null {
+  const href = /<link rel="icon"[^>]*href="\/assets\/([^"]+)"/.exec(readShell() ?? '')?.[1];
+  return href ?? null;
+}
+
 const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>LeadsCalendar</title></head><body><main><h1>The web interface is not built</h1><p>Run <code>npm run build</code>, then reload.</p></main></body></html>`;
 
 export function loadClient(config: ClientConfig): Client {
   const html = readShell();
-  const meta = `<meta name="lc-config" content="${esc(JSON.stringify(config))}">`;
+  const meta = (signedIn: boolean) => `<meta name="lc-config" content="${esc(JSON.stringify({ ...config, signedIn }))}">`;
   return {
-    shell: (title) => (html ? html.replace(/<title>[^<]*<\/title>/, `<title>${esc(title)} · LeadsCalendar</title>\n${meta}`) : NOT_BUILT),
+    shell: (title, signedIn) => (html ? html.replace(/<title>[^<]*<\/title>/, `<title>${esc(title)} · LeadsCalendar</title>\n${meta(signedIn)}`) : NOT_BUILT),
   };
 }

@@ -1,6 +1,24 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { request } from 'node:http';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { startTestApp, type TestApp } from '../support/app.ts';
+import { signIn } from '../support/google.ts';
+
+/** A GET whose body arrives as sent: fetch would decode it and drop Content-Encoding's meaning. */
+function rawGet(url: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    request(url, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+const pageConfig = (html: string) => JSON.parse(/<meta name="lc-config" content="([^"]*)">/.exec(html)![1]!.replace(/&quot;/g, '"').replace(/&amp;/g, '&'));
 
 describe('operations endpoints', () => {
   let app: TestApp;
@@ -53,14 +71,51 @@ describe('operations endpoints', () => {
       assert.equal(body!.trim(), '');
     }
     // The server's facts for the page travel as data, in a meta tag.
-    const config = JSON.parse(/<meta name="lc-config" content="([^"]*)">/.exec(html)![1]!.replace(/&quot;/g, '"').replace(/&amp;/g, '&'));
+    const config = pageConfig(html);
     assert.deepEqual(config.price, { amount: '1.00', currency: 'USD' });
+    assert.equal(config.signedIn, false, 'a request without a session is told so: its page does not ask /api/v1/me for a 401');
     const src = /src="(\/assets\/[^"]+\.js)"/.exec(html)![1]!;
     const js = await fetch(`${app.url}${src}`);
     assert.equal(js.status, 200);
     assert.match(js.headers.get('content-type') ?? '', /javascript/);
     assert.equal(js.headers.get('cache-control'), 'public, max-age=31536000, immutable');
     assert.equal((await fetch(`${app.url}/assets/nothing-here1234.js`)).status, 404);
+  });
+
+  it('sends each asset compressed as the browser accepts (brotli, else gzip, else as is), from copies the build made', async () => {
+    const html = await (await fetch(`${app.url}/`)).text();
+    const paths = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+\.(?:js|css|svg))"/g)].map((m) => m[1]!);
+    assert.ok(paths.some((p) => p.endsWith('.js')) && paths.some((p) => p.endsWith('.css')) && paths.some((p) => p.endsWith('.svg')), paths.join(' '));
+    for (const path of paths) {
+      const plain = await rawGet(`${app.url}${path}`, {});
+      assert.equal(plain.status, 200);
+      assert.equal(plain.headers['content-encoding'], undefined);
+      assert.equal(plain.headers.vary, 'accept-encoding');
+      const br = await rawGet(`${app.url}${path}`, { 'accept-encoding': 'gzip, deflate, br' });
+      assert.equal(br.headers['content-encoding'], 'br');
+      assert.ok(br.body.length < plain.body.length, `${path}: ${br.body.length} ≥ ${plain.body.length}`);
+      assert.deepEqual(brotliDecompressSync(br.body), plain.body);
+      const gz = await rawGet(`${app.url}${path}`, { 'accept-encoding': 'gzip, br;q=0' });
+      assert.equal(gz.headers['content-encoding'], 'gzip');
+      assert.deepEqual(gunzipSync(gz.body), plain.body);
+      const none = await rawGet(`${app.url}${path}`, { 'accept-encoding': 'identity' });
+      assert.equal(none.headers['content-encoding'], undefined);
+      assert.deepEqual(none.body, plain.body);
+    }
+    // The unhashed icon name still answers, for the pages the server writes itself.
+    const icon = await fetch(`${app.url}/favicon.svg`);
+    assert.equal(icon.status, 200);
+    assert.match(icon.headers.get('content-type') ?? '', /image\/svg\+xml/);
+  });
+
+  it('tells the page whether its request carried a session', async () => {
+    const { browser } = await signIn(app, { email: 'shell@example.com' });
+    for (const path of ['/', '/app', '/no-such-page']) {
+      const res = await browser.request(`${app.url}${path}`, { headers: { accept: 'text/html' } });
+      assert.equal(pageConfig(await res.text()).signedIn, true, path);
+    }
+    const out = await fetch(`${app.url}/no-such-page`, { headers: { accept: 'text/html' } });
+    assert.equal(pageConfig(await out.text()).signedIn, false);
   });
 
   it('answers a browser asking for an unknown page with the designed 404 page, and API paths with problem documents', async () => {

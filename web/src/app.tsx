@@ -4,6 +4,7 @@ import { api, type Me } from './api.ts';
 import { config } from './config.ts';
 import { usePath } from './router.ts';
 import { t } from './strings.ts';
+import logo from './favicon.svg';
 import { CreateEvent } from './pages/create-event.tsx';
 import { Dashboard } from './pages/dashboard.tsx';
 import { EventPage } from './pages/event-page.tsx';
@@ -43,7 +44,8 @@ export function App() {
   const [loadError, setLoadError] = useState(false);
 
   useEffect(() => {
-    api.me().then(setMe, () => setLoadError(true));
+    if (!config.signedIn) setMe(null);
+    else api.me().then(setMe, () => setLoadError(true));
   }, []);
 
   // A page that needs a session, without one: the server's answer for it is the landing page.
@@ -117,7 +119,7 @@ function Layout({ me, path, wide, children }: { me: Me | null; path: string; wid
       <header class="top">
         <div class="top-inner">
           <a class="brand" href={me ? '/app' : '/'}>
-            <img src="/favicon.svg" alt="" width="24" height="24" />
+            <img src={logo} alt="" width="24" height="24" />
             {t.brand}
           </a>
           {config.mode === 'sandbox' ? (

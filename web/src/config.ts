@@ -4,9 +4,12 @@ export interface SiteConfig {
   sandboxUrl: string | null;
   price: { amount: string; currency: string };
   paymentMinutes: number;
+  /** Whether the page's request carried a session: a signed-out page need not ask the API who is signed in. */
+  signedIn: boolean;
 }
 
-const FALLBACK: SiteConfig = { mode: 'live', sandboxUrl: null, price: { amount: '1.00', currency: 'USD' }, paymentMinutes: 30 };
+// Without the server's facts (a copied page), assume a session may exist: the API's answer decides.
+const FALLBACK: SiteConfig = { mode: 'live', sandboxUrl: null, price: { amount: '1.00', currency: 'USD' }, paymentMinutes: 30, signedIn: true };
 
 export const config: SiteConfig = (() => {
   const raw = document.querySelector('meta[name="lc-config"]')?.getAttribute('content');
