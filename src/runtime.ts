@@ -168,6 +168,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       publicBaseUrl: config.publicBaseUrl,
       cookieSecret: secrets.sessionSecret,
       rateLimits,
+      mode: config.mode,
     });
     registerOpsRoutes(app, { readiness: new Readiness(db, migrations), metrics });
     registerWebRoutes(app, {
@@ -177,7 +178,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       paymentMinutes: config.paymentTtlMinutes,
       sessions,
     });
-    registerAuthRoutes(app, { sessions, signIn });
+    registerAuthRoutes(app, { sessions, signIn, pages: { sandbox: config.mode === 'sandbox' } });
     registerApiRoutes(app, { sessions, events, google, users: new Users(db) });
     registerPaymentRoutes(app, { sessions, payments });
     registerEventStreamRoute(app, { sessions, events, payments, changes, heartbeatSeconds: config.liveStatus.heartbeatSeconds });

@@ -2,7 +2,7 @@ import type { TokenCipher } from '../crypto/token-cipher.ts';
 import type { Database, Tx } from '../db/database.ts';
 import * as repo from '../db/repos/google-connections.ts';
 import type { ConnectionStatus } from '../domain/google-connection.ts';
-import { upsertGoogleUser } from '../db/repos/users.ts';
+import { findGoogleAccount, upsertGoogleUser } from '../db/repos/users.ts';
 import { AppError, isAppError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import { GoogleCalendar, type CalendarOptions } from '../providers/google/calendar.ts';
@@ -72,6 +72,15 @@ export class GoogleConnections {
       if (reconnected && onReactivated) await onReactivated(tx, userId);
       return { userId, hasOfflineAccess, reconnected };
     });
+  }
+
+  /**
+   * When `sub` is another Google account than the one `userId` signed up with: that user's address
+   * (to name the account a reconnect must use). Null when it is the same account, or the user is gone.
+   */
+  async otherAccountThan(userId: string, sub: string): Promise<{ expectedEmail: string } | null> {
+    const account = await findGoogleAccount(this.db, userId);
+    return account && account.sub !== sub ? { expectedEmail: account.email } : null;
   }
 
   async info(userId: string): Promise<ConnectionInfo | null> {

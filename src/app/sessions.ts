@@ -23,6 +23,11 @@ export interface PendingSignIn {
   /** A same-origin path, checked when the sign-in started. */
   returnTo: string;
   startedAt: number;
+  /**
+   * The user who was signed in when the round trip started (a reconnect): Google's answer must be
+   * that same account, or it is refused and nothing of it is kept.
+   */
+  userId?: string | null | undefined;
 }
 
 export interface SessionData {

@@ -41,12 +41,19 @@ export interface StartInput {
   /** Show Google's consent screen again (it alone hands out a refresh token). */
   forceConsent?: boolean;
   loginHint?: string | undefined;
+  /** Who is signed in in this browser, if anyone: their sign-in (a reconnect) must keep them. */
+  signedInUserId?: string | null | undefined;
 }
 
 export type SignInOutcome =
   | { kind: 'signed_in'; userId: string; returnTo: string }
   /** Google gave no refresh token and none is on file: go round once more with the consent screen. */
   | { kind: 'needs_consent'; returnTo: string }
+  /**
+   * A signed-in person came back from Google as another Google account: refused, their session
+   * and connection untouched, the other account's tokens dropped.
+   */
+  | { kind: 'other_account'; expectedEmail: string; googleEmail: string; returnTo: string }
   | { kind: 'expired' }
   | { kind: 'state_mismatch' }
   | { kind: 'denied' }
@@ -86,7 +93,7 @@ export class SignIn {
       ...(input.loginHint ? { loginHint: input.loginHint } : {}),
     });
     const returnTo = (input.returnTo !== undefined && sameOriginPath(input.returnTo, this.publicBaseUrl)) || DEFAULT_RETURN_PATH;
-    return { url, pending: { state, verifier, returnTo, startedAt: Date.now() } };
+    return { url, pending: { state, verifier, returnTo, startedAt: Date.now(), userId: input.signedInUserId ?? null } };
   }
 
   /**
@@ -104,6 +111,12 @@ export class SignIn {
     const returnTo = sameOriginPath(pending.returnTo, this.publicBaseUrl) ?? DEFAULT_RETURN_PATH;
     try {
       const grant = await this.oauth.exchange(answer.code, pending.verifier);
+      if (pending.userId) {
+        // Checked before anything is stored. The other account's tokens are dropped, not revoked:
+        // revoking would also cut that account's own link, should it be a LeadsCalendar user too.
+        const other = await this.connections.otherAccountThan(pending.userId, grant.identity.sub);
+        if (other) return { kind: 'other_account', expectedEmail: other.expectedEmail, googleEmail: grant.identity.email, returnTo };
+      }
       const result = await this.connections.completeSignIn(grant, this.onReconnected);
       if (!result.hasOfflineAccess) return { kind: 'needs_consent', returnTo };
       return { kind: 'signed_in', userId: result.userId, returnTo };

@@ -121,37 +121,38 @@ const FASTIFY_DETAILS: Partial<Record<ProblemCode, string>> = {
 };
 
 /**
- * Turns any thrown error into a problem document; never leaks internals of unexpected errors.
- * Also Fastify's `frameworkErrors` handler (a URL it cannot decode).
+ * The problem document (and headers) that answers any thrown error, also those of Fastify's
+ * `frameworkErrors` (a URL it cannot decode); never leaks internals of unexpected errors, and logs
+ * what is a fault on our side.
  */
-export function errorHandler(thrown: FastifyError | AppError | Error, request: FastifyRequest, reply: FastifyReply) {
+export function problemFor(thrown: FastifyError | AppError | Error, request: FastifyRequest): { body: ProblemBody; headers: Record<string, string> } {
   const id = String(request.id);
   // Event times and recurrence always come from the request body in this API.
   const error = thrown instanceof EventTimeError ? thrown.withPathPrefix('body') : thrown;
   if (hasZodFastifySchemaValidationErrors(error)) {
     const errors = fieldErrors(error as SchemaValidationError);
     const where = (error as SchemaValidationError).validationContext ?? 'body';
-    return sendProblem(
-      reply,
-      problem('validation_failed', `${PART_NAMES[where] ?? `The request ${where} is`} invalid: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, id, { errors }),
-    );
+    return {
+      body: problem('validation_failed', `${PART_NAMES[where] ?? `The request ${where} is`} invalid: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, id, { errors }),
+      headers: {},
+    };
   }
   if (error instanceof AppError && error.code !== undefined) {
     const headers: Record<string, string> = {};
     if (error.retryAfterMs !== undefined) headers['retry-after'] = String(Math.ceil(error.retryAfterMs / 1000));
     if (PROBLEM_CODES[error.code].status >= 500) request.log.error({ err: error }, 'request failed');
-    return sendProblem(reply, problem(error.code, error.message, id, error.details ?? {}), headers);
+    return { body: problem(error.code, error.message, id, error.details ?? {}), headers };
   }
   const fe = error as FastifyError;
   const code = fe.code === undefined ? undefined : FASTIFY_CODES[fe.code];
   if (code !== undefined || (error instanceof SyntaxError && fe.statusCode === 400)) {
     const c = code ?? 'malformed_json';
-    return sendProblem(reply, problem(c, FASTIFY_DETAILS[c] ?? fe.message, id));
+    return { body: problem(c, FASTIFY_DETAILS[c] ?? fe.message, id), headers: {} };
   }
   // An AppError of a kind without a code (a payment kind no route answers yet) lands here too:
   // logged as the bug it is, answered as internal.
   request.log.error({ err: error }, 'unhandled error');
-  return sendProblem(reply, problem('internal', 'Something went wrong on our side. Quote the request id when you contact support.', id));
+  return { body: problem('internal', 'Something went wrong on our side. Quote the request id when you contact support.', id), headers: {} };
 }
 
 /** The problem document an HTTP client error (Node's `clientError`) gets, as raw HTTP/1.1 bytes. */

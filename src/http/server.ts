@@ -4,7 +4,7 @@ import helmet from '@fastify/helmet';
 import rateLimit, { type FastifyRateLimitStore, type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type RawServerDefault } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
@@ -18,7 +18,8 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { AppError } from '../errors.ts';
-import { clientErrorHandler, errorHandler, problem, sendProblem } from './problem.ts';
+import { serverErrorPage, wantsPage } from './html.ts';
+import { clientErrorHandler, problem, problemFor, sendProblem } from './problem.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -30,6 +31,8 @@ export interface ServerOptions {
   cookieSecret: string;
   /** Where rate-limit counts live; every instance behind one load balancer must share it. */
   rateLimits: RateLimitBackend;
+  /** Sandbox mode: the pages the server writes for browsers carry the sandbox badge. Default live. */
+  mode?: 'sandbox' | 'live';
 }
 
 /** Counts hits per key in fixed windows, shared by every instance (the database by default). */
@@ -70,6 +73,21 @@ function counterStore(counter: RateLimitCounter): FastifyRateLimitStoreCtor {
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
 
 export async function createServer(opts: ServerOptions): Promise<App> {
+  const pageOptions = { sandbox: opts.mode === 'sandbox' };
+  // A fault on our side while a browser loads one of our pages gets a page that says so in words,
+  // with the request id to quote; programs, and every API path, get the problem document.
+  const errorHandler = (error: Error, req: FastifyRequest, reply: FastifyReply) => {
+    const { body, headers } = problemFor(error, req);
+    if (body.status >= 500 && wantsPage(req)) {
+      return reply
+        .status(body.status)
+        .headers(headers)
+        .header('cache-control', 'no-store')
+        .type('text/html; charset=utf-8')
+        .send(serverErrorPage(body.status, body.requestId, req.url, pageOptions));
+    }
+    return sendProblem(reply, body, headers);
+  };
   const app = Fastify({
     loggerInstance: opts.log as unknown as FastifyBaseLogger,
     trustProxy: opts.trustProxy,

@@ -26,3 +26,9 @@ export async function findUser(q: Queryable, id: string): Promise<UserRecord | n
   const [row] = await q.query<UserRecord>('select id, email, name from users where id = $1', [id]);
   return row ?? null;
 }
+
+/** The Google account (`sub`) a user is, with the address to name it by. */
+export async function findGoogleAccount(q: Queryable, id: string): Promise<{ sub: string; email: string } | null> {
+  const [row] = await q.query<{ sub: string; email: string }>('select google_sub as sub, email from users where id = $1', [id]);
+  return row ?? null;
+}

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { SignIn, SignInOutcome } from '../../app/sign-in.ts';
-import { esc, page } from '../html.ts';
+import { esc, page, type PageOptions } from '../html.ts';
 import type { App } from '../server.ts';
 import { safeEqual, type Sessions } from '../sessions.ts';
 
@@ -12,6 +12,8 @@ import { safeEqual, type Sessions } from '../sessions.ts';
 export interface AuthDeps {
   sessions: Sessions;
   signIn: SignIn;
+  /** How the pages these routes write look: the sandbox badge in sandbox mode. */
+  pages: PageOptions;
 }
 
 const StartQuery = z.object({
@@ -33,41 +35,100 @@ const CallbackQuery = z
 /** Each anonymous start writes a session row: bounded per client, across every instance. */
 export const SIGN_IN_START_RATE_LIMIT = { max: 30, timeWindow: '1 minute' } as const;
 
-function tryAgain(label = 'Try again', consent = true) {
-  return `<p><a class="button" href="/auth/google/start${consent ? '?consent=1' : ''}">${esc(label)}</a></p>`;
+/** Where a new round trip starts: back to where this one was going, with the account to offer first. */
+function startUrl(opts: { consent?: boolean; returnTo?: string | undefined; loginHint?: string | undefined } = {}): string {
+  const q = new URLSearchParams();
+  if (opts.consent) q.set('consent', '1');
+  if (opts.returnTo) q.set('returnTo', opts.returnTo);
+  if (opts.loginHint) q.set('loginHint', opts.loginHint);
+  const query = q.toString();
+  return `/auth/google/start${query ? `?${query}` : ''}`;
 }
+
+const link = (href: string, label: string, secondary = false) => `<a class="button${secondary ? ' secondary' : ''}" href="${esc(href)}">${esc(label)}</a>`;
+const actions = (...links: string[]) => `<p class="actions">${links.join('')}</p>`;
+const HOME = link('/', 'Go to the home page', true);
 
 type Failure = Exclude<SignInOutcome, { kind: 'signed_in' | 'needs_consent' }>;
 
-function failurePage(o: Failure): { status: number; title: string; body: string } {
+/** Each failure page's heading; docs/troubleshooting.md has a section for each (test/docs/site.test.ts). */
+export const SIGN_IN_FAILURE_TITLES: Record<Failure['kind'], string> = {
+  expired: 'This sign-in has expired',
+  state_mismatch: 'Sign-in refused',
+  denied: 'You did not grant access',
+  provider_error: 'Google sign-in failed',
+  missing_scopes: 'Some permissions were not granted',
+  no_code: 'Google sign-in failed',
+  failed: 'Google sign-in failed',
+  other_account: 'That is another Google account',
+};
+
+interface FailureContext {
+  /** Where the failed round trip was going, if this browser started one. */
+  returnTo?: string | undefined;
+  /** The session's CSRF token, for the sign-out form. */
+  csrfToken?: string | undefined;
+}
+
+/** Each way a sign-in can fail, as a page: what happened in plain words, what it changed, what to do next. */
+function failurePage(o: Failure, ctx: FailureContext): { status: number; title: string; body: string } {
+  const again = (label = 'Sign in again', consent = false) => link(startUrl({ consent, returnTo: ctx.returnTo }), label);
+  const card = (heading: string, content: string) => `<section class="card" id="sign-in-outcome" data-outcome="${o.kind}">
+<h1>${esc(heading)}</h1>
+${content}
+</section>`;
+  const title = SIGN_IN_FAILURE_TITLES[o.kind];
+  const result = (status: number, content: string) => ({ status, title, body: card(title, content) });
   switch (o.kind) {
     case 'expired':
-      return { status: 400, title: 'Sign-in expired', body: `<h1>This sign-in has expired</h1>
-<p class="error">The sign-in was started too long ago, or in another browser, so LeadsCalendar cannot finish it safely.</p>${tryAgain('Sign in again', false)}` };
+      return result(400, `<p>LeadsCalendar could not finish signing you in: the sign-in was started more than 15 minutes ago, or in another browser. Nothing was changed.</p>
+${actions(again(), HOME)}`);
     case 'state_mismatch':
-      return { status: 400, title: 'Sign-in refused', body: `<h1>Sign-in refused</h1>
-<p class="error">The answer from Google does not belong to the sign-in this browser started (state mismatch). Nothing was changed.</p>${tryAgain('Sign in again', false)}` };
+      return result(400, `<p>Google's answer does not belong to the sign-in this browser started. That happens when a sign-in runs in two tabs at once, or when the link came from somewhere else. To keep your account safe, nothing was changed.</p>
+${actions(again(), HOME)}`);
     case 'denied':
-      return { status: 403, title: 'Access not granted', body: `<h1>You did not grant access</h1>
-<p>LeadsCalendar needs your permission to add the events you book to your Google Calendar. Nothing was saved.</p>${tryAgain('Try again', false)}` };
+      return result(403, `<p>Access was refused on Google's page, so you are not signed in and nothing was saved.</p>
+<p>LeadsCalendar needs it to add the events you book to your Google Calendar.</p>
+${actions(again('Try again'), HOME)}`);
     case 'provider_error':
-      return { status: 403, title: 'Sign-in failed', body: `<h1>Google sign-in failed</h1><p class="error">Google answered <code>${esc(o.error)}</code>.</p>${tryAgain('Try again', false)}` };
+      return result(403, `<p>Google ended the sign-in with the message <code>${esc(o.error)}</code>. Nothing was saved.</p>
+${actions(again('Try again'), HOME)}`);
     case 'missing_scopes': {
-      const items = o.missing.map((m) => `<li><code>${esc(m.scope)}</code>: to ${esc(m.purpose)}</li>`).join('');
-      return { status: 403, title: 'Permissions missing', body: `<h1>Some permissions were not granted</h1>
-<p>LeadsCalendar cannot work without these, which were unticked on Google's consent screen:</p><ul class="missing-scopes">${items}</ul>
-<p>Sign in again and keep every permission ticked.</p>${tryAgain('Grant the permissions')}` };
+      const items = o.missing.map((m) => `<li>${esc(m.purpose.charAt(0).toUpperCase() + m.purpose.slice(1))} <span class="muted">(<code>${esc(m.scope)}</code>)</span></li>`).join('');
+      return result(403, `<p>These boxes were unticked on Google's page, and LeadsCalendar cannot work without them:</p>
+<ul class="missing-scopes">${items}</ul>
+<p>Nothing was saved. Sign in again and leave every box ticked.</p>
+${actions(again('Sign in again with every permission', true), HOME)}`);
     }
     case 'no_code':
-      return { status: 400, title: 'Sign-in failed', body: `<h1>Google sign-in failed</h1><p class="error">Google sent no authorization code.</p>${tryAgain()}` };
+      return result(400, `<p>Google sent you back without the code that completes a sign-in. Nothing was saved.</p>
+${actions(again('Try again', true), HOME)}`);
     case 'failed':
-      return { status: o.error.kind === 'provider_unavailable' ? 503 : 400, title: 'Sign-in failed', body: `<h1>Google sign-in failed</h1>
-<p class="error">${esc(o.error.message)}</p>${tryAgain()}` };
+      if (o.error.kind === 'provider_unavailable') {
+        return result(503, `<p>LeadsCalendar could not reach Google to finish signing you in. Nothing was saved. Try again in a minute.</p>
+${actions(again('Try again'), HOME)}`);
+      }
+      return result(400, `<p>Google's answer could not be checked, so LeadsCalendar did not sign you in. Nothing was saved.</p>
+<p class="muted">Details: ${esc(o.error.message)}</p>
+${actions(again('Try again', true), HOME)}`);
+    case 'other_account': {
+      const expected = esc(o.expectedEmail);
+      const got = esc(o.googleEmail);
+      const signOut = ctx.csrfToken
+        ? `<form method="post" action="/auth/logout" class="actions"><input type="hidden" name="_csrf" value="${esc(ctx.csrfToken)}"><button type="submit" class="secondary">Sign out</button></form>`
+        : '';
+      return result(409, `<p>You signed in to Google as <strong id="google-email">${got}</strong>, but this LeadsCalendar account is <strong id="account-email">${expected}</strong>.</p>
+<p>Your Google connection is as it was, and nothing from ${got} was kept. On Google's page, choose ${expected}.</p>
+${actions(link(startUrl({ consent: true, returnTo: o.returnTo, loginHint: o.expectedEmail }), `Reconnect with ${o.expectedEmail}`), link(o.returnTo, 'Back to LeadsCalendar', true))}
+<h2>Meant to use ${got}?</h2>
+<p>Sign out first, then sign in with that account: it has its own events and payments.</p>
+${signOut}`);
+    }
   }
 }
 
 export function registerAuthRoutes(app: App, deps: AuthDeps) {
-  const { sessions, signIn } = deps;
+  const { sessions, signIn, pages } = deps;
 
   app.get(
     '/auth/google/start',
@@ -79,6 +140,8 @@ export function registerAuthRoutes(app: App, deps: AuthDeps) {
         returnTo: req.query.returnTo,
         forceConsent: req.query.consent === '1',
         loginHint: req.query.loginHint,
+        // A signed-in person's round trip (a reconnect) must come back as the same account.
+        signedInUserId: session.userId,
       });
       session.data = { ...session.data, oauth: pending };
       await sessions.save(session);
@@ -103,8 +166,9 @@ export function registerAuthRoutes(app: App, deps: AuthDeps) {
         return reply.redirect(`/auth/google/start?consent=1&returnTo=${encodeURIComponent(outcome.returnTo)}`, 302);
       default: {
         if (outcome.kind === 'failed') req.log.warn({ err: outcome.error }, 'Google sign-in failed');
-        const { status, title, body } = failurePage(outcome);
-        return reply.status(status).type('text/html; charset=utf-8').send(page(title, body));
+        if (outcome.kind === 'other_account') req.log.info({ userId: session?.userId }, 'reconnect refused: Google answered with another account');
+        const { status, title, body } = failurePage(outcome, { returnTo: pending?.returnTo, csrfToken: session?.csrfToken });
+        return reply.status(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page(title, body, pages));
       }
     }
   });

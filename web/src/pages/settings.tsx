@@ -38,7 +38,7 @@ export function Settings({ me, setMe }: PageProps) {
           </strong>
         </p>
         <p class="actions">
-          <a class="button secondary" href={`${g.reconnectUrl}&loginHint=${encodeURIComponent(me.user.email)}`}>
+          <a class="button secondary" href={`${g.reconnectUrl}&loginHint=${encodeURIComponent(me.user.email)}&returnTo=${encodeURIComponent('/app/settings')}`}>
             {t.google.reconnect}
           </a>
           {g.status === 'active' && !asking ? (
