@@ -8,6 +8,7 @@ import { esc } from './escape.ts';
  */
 export const CLIENT_DIR = new URL('../../dist/client/', import.meta.url);
 
+/** What the server tells the page's script; price and minutes are the settings in force when the page was served. */
 export interface ClientConfig {
   mode: 'sandbox' | 'live';
   sandboxUrl: string | null;
@@ -17,7 +18,7 @@ export interface ClientConfig {
 
 export interface Client {
   /** The shell, with the page's title and the server's facts for the script in a meta tag (no inline script: the CSP forbids it). */
-  shell(title: string): string;
+  shell(title: string, config: ClientConfig): string;
 }
 
 function readShell(): string | null {
@@ -38,10 +39,10 @@ const stylesheetOf = (html: string | null) => (html ? (/<link rel="stylesheet"[^
 
 const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>LeadsCalendar</title></head><body><main><h1>The web interface is not built</h1><p>Run <code>npm run build</code>, then reload.</p></main></body></html>`;
 
-export function loadClient(config: ClientConfig): Client {
+export function loadClient(): Client {
   const html = readShell();
-  const meta = `<meta name="lc-config" content="${esc(JSON.stringify(config))}">`;
+  const meta = (config: ClientConfig) => `<meta name="lc-config" content="${esc(JSON.stringify(config))}">`;
   return {
-    shell: (title) => (html ? html.replace(/<title>[^<]*<\/title>/, `<title>${esc(title)} · LeadsCalendar</title>\n${meta}`) : NOT_BUILT),
+    shell: (title, config) => (html ? html.replace(/<title>[^<]*<\/title>/, () => `<title>${esc(title)} · LeadsCalendar</title>\n${meta(config)}`) : NOT_BUILT),
   };
 }
