@@ -2,7 +2,7 @@
 // Loaded on demand (settings.tsx imports it only for admins), so nobody else downloads it.
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, type AdminSettings, type InstanceSettings, type PaymentsPerDay, type Provider } from '../api.ts';
-import { problemText } from '../errors.ts';
+import { focusFirstError, problemText } from '../errors.ts';
 import { day, list, money, when } from '../format.ts';
 import { PROVIDER, t } from '../strings.ts';
 
@@ -129,10 +129,7 @@ export function AdminSettingsSection() {
     setSaid(null);
     if (errors[f]) setErrors({ ...errors, [f]: undefined });
   };
-  const focusFirst = (e: Errors) => {
-    const first = FIELD_ORDER.find((f) => e[f]);
-    if (first) setTimeout(() => document.getElementById(FIELD_INPUT[first])?.focus());
-  };
+  const focusFirst = (e: Errors) => focusFirstError(FIELD_ORDER, FIELD_INPUT, e);
   const submit = async (ev: Event) => {
     ev.preventDefault();
     if (busy) return;
