@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, type AdminSettings, type InstanceSettings, type PaymentsPerDay, type Provider } from '../api.ts';
 import { focusFirstError, problemText } from '../errors.ts';
-import { day, list, money, when } from '../format.ts';
+import { day, list, money, shortDay, when } from '../format.ts';
 import { PROVIDER, t } from '../strings.ts';
 
 type Field = 'price' | 'providers' | 'intent' | 'window' | 'rate';
@@ -329,7 +329,9 @@ function PaymentsChart({ days }: { days: PaymentsPerDay['days'] }) {
           <tbody>
             {days.map((d) => (
               <tr key={d.date}>
-                <th scope="row">{day(d.date)}</th>
+                <th scope="row">
+                  <time dateTime={d.date}>{shortDay(d.date)}</time>
+                </th>
                 {OUTCOMES.map((o) => (
                   <td key={o}>{d[o]}</td>
                 ))}
