@@ -73,6 +73,7 @@ export const PROBLEM_CODES = {
   event_not_payable: { kind: 'conflict', status: 409, doc: 'The event is not waiting for payment (paid, confirmed, expired, cancelled), or its payment deadline passed.' },
   payment_not_refundable: { kind: 'conflict', status: 409, doc: 'Only a payment that took money (captured, or held for review) can be refunded.' },
   payment_provider_unavailable: { kind: 'provider_unavailable', status: 503, doc: 'PayPal or Binance Pay did not answer in time while creating the order; nothing was charged.' },
+  payment_provider_disabled: { kind: 'conflict', status: 409, doc: 'An admin has turned this payment provider off for now; pay with one of details.enabledProviders.' },
   payment_provider_refused: { kind: 'provider_unavailable', status: 502, doc: 'PayPal or Binance Pay refused to create the order (credentials, account, request); nothing was charged.' },
   // Live status streams.
   too_many_streams: { kind: 'rate_limited', status: 429, doc: 'This person already has SSE_MAX_STREAMS_PER_USER live status streams open (tabs, devices); close one or poll.' },

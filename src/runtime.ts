@@ -31,6 +31,10 @@ import { Mails } from './app/mails.ts';
 import { createSmtpMailer } from './providers/smtp/mailer.ts';
 import { registerEventStreamRoute } from './http/routes/event-stream.ts';
 import { EventChanges } from './app/event-changes.ts';
+import { Admins } from './app/admin.ts';
+import { InstanceSettingsStore } from './app/instance-settings.ts';
+import { PRICE_CURRENCY } from './domain/instance-settings.ts';
+import { registerAdminRoutes } from './http/routes/admin.ts';
 
 export interface Runtime {
   /** Where the app listens, e.g. http://127.0.0.1:3000. */
@@ -40,6 +44,8 @@ export interface Runtime {
   jobs: JobQueue;
   events: Events;
   payments: Payments;
+  /** The admin-editable settings (price, providers, PayPal intent, payment window, Binance rate). */
+  settings: InstanceSettingsStore;
   mails: Mails;
   google: GoogleConnections;
   log: Logger;
@@ -101,6 +107,14 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       { publicBaseUrl: config.publicBaseUrl, reminderMinutes: config.mail.reminderMinutes, from: config.mail.from },
       log.child({ component: 'mail' }),
     );
+    // The environment's values are the defaults; what an admin saved replaces them (read per use).
+    const settings = new InstanceSettingsStore(db, {
+      priceMinor: config.pricing.minor,
+      providers: ['paypal', 'binance'],
+      paypalIntent: config.payments.paypalIntent,
+      paymentWindowMinutes: config.paymentTtlMinutes,
+      binanceUsdtRate: config.payments.binanceUsdtRate,
+    });
     const payments = new Payments(
       db,
       jobs,
@@ -123,7 +137,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       },
       {
         publicBaseUrl: config.publicBaseUrl,
-        paypalIntent: config.payments.paypalIntent,
+        settings,
         reconcileAfterSeconds: config.payments.reconcileAfterSeconds,
         reconcileIntervalSeconds: config.payments.reconcileIntervalSeconds,
       },
@@ -133,8 +147,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     );
     const events = new Events(db, jobs, google, {
       publicBaseUrl: config.publicBaseUrl,
-      pricing: config.pricing,
-      paymentTtlMinutes: config.paymentTtlMinutes,
+      settings,
       ...config.calendar,
     }, log.child({ component: 'events' }), payments, mails);
     const changes = new EventChanges(db, { perUser: config.liveStatus.maxStreamsPerUser, total: config.liveStatus.maxStreams }, log.child({ component: 'live-status' }));
@@ -173,13 +186,22 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     registerOpsRoutes(app, { readiness: new Readiness(db, migrations), metrics });
     registerWebRoutes(app, {
       mode: config.mode,
-      sandboxUrl: config.sandboxUrl,
-      price: { amount: formatMinor(BigInt(config.pricing.minor), config.pricing.currency), currency: config.pricing.currency },
-      paymentMinutes: config.paymentTtlMinutes,
+      config: async () => {
+        const s = await settings.current();
+        return {
+          mode: config.mode,
+          sandboxUrl: config.sandboxUrl,
+          price: { amount: formatMinor(BigInt(s.priceMinor), PRICE_CURRENCY), currency: PRICE_CURRENCY },
+          paymentMinutes: s.paymentWindowMinutes,
+        };
+      },
       sessions,
     });
     registerAuthRoutes(app, { sessions, signIn, pages: { sandbox: config.mode === 'sandbox' } });
-    registerApiRoutes(app, { sessions, events, google, users: new Users(db) });
+    const users = new Users(db);
+    const admins = new Admins(db, config.adminEmails);
+    registerApiRoutes(app, { sessions, events, google, users, admins });
+    registerAdminRoutes(app, { sessions, users, admins, settings });
     registerPaymentRoutes(app, { sessions, payments });
     registerEventStreamRoute(app, { sessions, events, payments, changes, heartbeatSeconds: config.liveStatus.heartbeatSeconds });
     registerWebhookRoutes(app, { payments });
@@ -201,6 +223,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       jobs,
       events,
       payments,
+      settings,
       mails,
       google,
       log,

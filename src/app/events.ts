@@ -7,11 +7,13 @@ import type { Attendee, EventRecord } from '../db/repos/events.ts';
 import { assertBookable } from '../domain/event-time.ts';
 import { googleEventId } from '../domain/google-event-id.ts';
 import { firstOccurrences, normalizeSchedule, type Schedule } from '../domain/recurrence.ts';
+import { PRICE_CURRENCY } from '../domain/instance-settings.ts';
 import { AppError, isAppError, type ProblemCode } from '../errors.ts';
 import type { JobContext, JobQueue } from '../jobs/queue.ts';
 import type { Logger } from '../observability/logger.ts';
 import { listEventPage, type EventPage, type EventPageRequest } from './event-list.ts';
 import type { GoogleConnections } from './google-connections.ts';
+import type { SettingsReader } from './instance-settings.ts';
 import type { MailHooks } from './mails.ts';
 import type { CalendarEventInput, CalendarPort, CalendarSummary, InsertedEvent } from '../ports/calendar.ts';
 
@@ -80,8 +82,8 @@ export interface Availability {
 
 export interface EventsConfig {
   publicBaseUrl: string;
-  pricing: { minor: number; currency: string };
-  paymentTtlMinutes: number;
+  /** The price and payment window in force (admin settings over the environment's), read at each creation. */
+  settings: SettingsReader;
   sendUpdates: 'all' | 'externalOnly' | 'none';
   conflicts: 'warn' | 'block';
   reconnectWindowHours: number;
@@ -226,6 +228,7 @@ export class Events {
     }
     const id = randomUUID();
     const event = await this.db.transaction(async (tx) => {
+      const terms = await this.cfg.settings.current(tx);
       const created = await repo.insertEvent(
         tx,
         {
@@ -244,10 +247,10 @@ export class Events {
           recurrence: schedule.recurrence,
           attendees: input.attendees ?? [],
           sendUpdates: input.sendUpdates ?? this.cfg.sendUpdates,
-          priceCurrency: this.cfg.pricing.currency,
-          priceMinor: BigInt(this.cfg.pricing.minor),
+          priceCurrency: PRICE_CURRENCY,
+          priceMinor: BigInt(terms.priceMinor),
           googleEventId: googleEventId(id),
-          pendingUntil: new Date(Date.now() + this.cfg.paymentTtlMinutes * 60_000),
+          pendingUntil: new Date(Date.now() + terms.paymentWindowMinutes * 60_000),
         },
         'created',
       );
@@ -391,7 +394,8 @@ export class Events {
         await this.jobs.send(tx, QUEUES.expire, { eventId }, { startAfter: e.pendingUntil });
         return;
       }
-      const reason = `not paid within ${this.cfg.paymentTtlMinutes} minutes`;
+      // The window this event was given at creation, whatever the setting is now.
+      const reason = `not paid within ${Math.round((e.pendingUntil.getTime() - e.createdAt.getTime()) / 60_000)} minutes`;
       await repo.setState(tx, eventId, 'pending_payment', 'expired', reason);
       await this.payments.closeUnpaid(tx, e, 'the event expired unpaid');
     });

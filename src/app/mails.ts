@@ -81,6 +81,9 @@ export class Mails implements MailHooks {
   async queueReminder(tx: Tx, event: Pick<EventRecord, 'id' | 'pendingUntil'>): Promise<void> {
     if (this.cfg.reminderMinutes <= 0) return;
     const startAfter = new Date(event.pendingUntil.getTime() - this.cfg.reminderMinutes * 60_000);
+    // A payment window no longer than the reminder's lead (an admin may set a short one): a
+    // reminder now would arrive with the event itself, so none is sent.
+    if (startAfter.getTime() <= Date.now()) return;
     await this.jobs.send(tx, MAIL_QUEUE, { kind: 'payment_reminder', eventId: event.id } satisfies MailJob, { startAfter, singletonKey: `payment_reminder:${event.id}` });
   }
 

@@ -11,6 +11,7 @@ import { assertTransition } from '../domain/event-state.ts';
 import { mismatches } from '../domain/payment-integrity.ts';
 import { assertPaymentTransition, holdsMoney, isOpen, isRefundable, type PaymentState } from '../domain/payment-state.ts';
 import { AppError, isAppError, type ProblemCode } from '../errors.ts';
+import type { SettingsReader } from './instance-settings.ts';
 import type { JobContext, JobQueue } from '../jobs/queue.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -46,6 +47,7 @@ const MOVEMENT_KEY: Record<repo.MoneyOperation, string> = { capture: 'capture-ho
 
 export const PAYMENT_CODES = {
   notPayable: 'event_not_payable',
+  providerDisabled: 'payment_provider_disabled',
   notRefundable: 'payment_not_refundable',
   providerUnavailable: 'payment_provider_unavailable',
   providerRefused: 'payment_provider_refused',
@@ -60,7 +62,8 @@ export const PAYMENT_PAGE = { defaultLimit: 50, maxLimit: 100 } as const;
 
 export interface PaymentsConfig {
   publicBaseUrl: string;
-  paypalIntent: 'AUTHORIZE' | 'CAPTURE';
+  /** Enabled providers, PayPal intent and Binance rate in force (admin settings over the environment's), read as each payment starts. */
+  settings: SettingsReader;
   reconcileAfterSeconds: number;
   reconcileIntervalSeconds: number;
 }
@@ -98,9 +101,17 @@ export class Payments implements EventPaymentHooks {
   async start(userId: string, eventId: string, providerId: ProviderId): Promise<PaymentRecord> {
     const provider = this.#provider(providerId);
     const id = randomUUID();
-    const { payment, event } = await this.db.transaction(async (tx) => {
+    const { payment, event, terms } = await this.db.transaction(async (tx) => {
       const e = await events.findEvent(tx, eventId, { forUpdate: true });
       if (!e || e.userId !== userId) throw new AppError('not_found', `No event ${eventId}.`);
+      const terms = await this.cfg.settings.current(tx);
+      if (!terms.providers.includes(providerId)) {
+        const others = terms.providers.map((p) => PROVIDER_NAMES[p]).join(' or ');
+        throw new AppError('conflict', `${PROVIDER_NAMES[providerId]} is not accepted at the moment; pay with ${others}.`, {
+          code: PAYMENT_CODES.providerDisabled,
+          details: { enabledProviders: terms.providers },
+        });
+      }
       if (e.state !== 'pending_payment') {
         throw new AppError('conflict', `This event is ${e.state.replace('_', ' ')}; only an event waiting for payment can be paid.`, { code: PAYMENT_CODES.notPayable });
       }
@@ -119,14 +130,14 @@ export class Payments implements EventPaymentHooks {
           provider: providerId,
           priceMinor: e.priceMinor,
           priceCurrency: e.priceCurrency,
-          intent: providerId === 'paypal' ? this.cfg.paypalIntent : null,
+          intent: providerId === 'paypal' ? terms.paypalIntent : null,
           merchantRef: providerId === 'binance' ? id.replaceAll('-', '') : id,
           expiresAt: e.pendingUntil,
         },
         `payment started with ${PROVIDER_NAMES[providerId]}`,
       );
       await repo.updatePayment(tx, id, { checkAfter: this.#later() });
-      return { payment: created, event: e };
+      return { payment: created, event: e, terms };
     });
 
     let checkout;
@@ -141,6 +152,8 @@ export class Payments implements EventPaymentHooks {
           returnUrl: `${this.cfg.publicBaseUrl}/payments/${providerId}/return?payment=${id}`,
           cancelUrl: `${this.cfg.publicBaseUrl}/payments/${providerId}/cancel?payment=${id}`,
           notifyUrl: `${this.cfg.publicBaseUrl}/webhooks/${providerId}`,
+          ...(payment.intent ? { intent: payment.intent } : {}),
+          ...(providerId === 'binance' ? { rate: terms.binanceUsdtRate } : {}),
         },
         this.#call(payment, 'create'),
       );

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RATE_PATTERN, SETTING_BOUNDS } from '../domain/instance-settings.ts';
 
 /**
  * Every setting LeadsCalendar reads from the environment, validated once at start.
@@ -43,9 +44,9 @@ const base = z.object({
     .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 bytes, base64-encoded (openssl rand -base64 32)')
     .optional(),
   TRUST_PROXY: boolean.default(false),
-  EVENT_PRICE_MINOR: z.coerce.number().int().min(1).max(1_000_000).default(100),
+  EVENT_PRICE_MINOR: z.coerce.number().int().min(SETTING_BOUNDS.priceMinor.min).max(SETTING_BOUNDS.priceMinor.max).default(100),
   EVENT_PRICE_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD').default('USD'),
-  PAYMENT_TTL_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(30),
+  PAYMENT_TTL_MINUTES: z.coerce.number().int().min(SETTING_BOUNDS.paymentWindowMinutes.min).max(SETTING_BOUNDS.paymentWindowMinutes.max).default(30),
   // Minutes before an unpaid event's deadline that its reminder mail goes; 0: none. Default: see loadConfig.
   PAYMENT_REMINDER_MINUTES: z.coerce.number().int().min(0).max(7 * 24 * 60).optional(),
   // Where mail goes: smtp:// (STARTTLS when offered) or smtps://, the login in the user part. May hold a password.
@@ -64,9 +65,16 @@ const base = z.object({
   // USDT per 1 USD for Binance Pay orders, a decimal (up to 8 places); Binance orders are priced from USD.
   BINANCE_USDT_RATE: z
     .string()
-    .regex(/^(?:0|[1-9]\d{0,8})(?:\.\d{1,8})?$/, 'must be a positive decimal with at most 8 decimals, e.g. 1 or 0.9985')
+    .regex(RATE_PATTERN, 'must be a positive decimal with at most 8 decimals, e.g. 1 or 0.9985')
     .refine((v) => /[1-9]/.test(v), 'must be greater than 0')
     .default('1'),
+  // Who may change the settings above at run time (web Settings page, /api/v1/admin/*): Google
+  // account e-mails, comma-separated, compared case-insensitively. Empty: no admin area.
+  ADMIN_EMAILS: z
+    .string()
+    .transform((v) => v.split(',').map((e) => e.trim().toLowerCase()).filter(Boolean))
+    .pipe(z.array(z.string().email('each must be an e-mail address, e.g. ADMIN_EMAILS=ops@example.com,lead@example.com')))
+    .default([]),
   // A payment still open this long after its last change is checked with its provider (lost notifications).
   PAYMENT_RECONCILE_AFTER_SECONDS: z.coerce.number().int().min(1).max(24 * 3600).default(180),
   // How often each instance looks for payments due a check.
@@ -131,6 +139,8 @@ export interface Config {
   /** How often jobs left active by a dead worker (past their expiry) are found and retried. */
   jobMaintenanceIntervalSeconds: number;
   trustProxy: boolean;
+  /** Lower-cased; the admin area (instance settings, payments chart) is theirs alone. */
+  adminEmails: string[];
   pricing: { minor: number; currency: string };
   paymentTtlMinutes: number;
   mail: {
@@ -260,6 +270,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jobPollIntervalSeconds: raw.JOB_POLL_INTERVAL_SECONDS,
     jobMaintenanceIntervalSeconds: raw.JOB_MAINTENANCE_INTERVAL_SECONDS,
     trustProxy: raw.TRUST_PROXY,
+    adminEmails: raw.ADMIN_EMAILS,
     pricing: { minor: raw.EVENT_PRICE_MINOR, currency: raw.EVENT_PRICE_CURRENCY },
     paymentTtlMinutes: raw.PAYMENT_TTL_MINUTES,
     mail: {

@@ -8,6 +8,7 @@ import { esc } from './escape.ts';
  */
 export const CLIENT_DIR = new URL('../../dist/client/', import.meta.url);
 
+/** What the server tells the page's script; price and minutes are the settings in force when the page was served. */
 export interface ClientConfig {
   mode: 'sandbox' | 'live';
   sandboxUrl: string | null;
@@ -21,7 +22,7 @@ export interface Client {
    * script: the CSP forbids it). `signedIn` says whether the request carried a session, so that a
    * signed-out page does not ask the API who is signed in only to be answered 401.
    */
-  shell(title: string, signedIn: boolean): string;
+  shell(title: string, config: ClientConfig & { signedIn: boolean }): string;
 }
 
 function readShell(): string | null {
@@ -48,10 +49,10 @@ export function clientIconFile(): string | null {
 
 const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>LeadsCalendar</title></head><body><main><h1>The web interface is not built</h1><p>Run <code>npm run build</code>, then reload.</p></main></body></html>`;
 
-export function loadClient(config: ClientConfig): Client {
+export function loadClient(): Client {
   const html = readShell();
-  const meta = (signedIn: boolean) => `<meta name="lc-config" content="${esc(JSON.stringify({ ...config, signedIn }))}">`;
+  const meta = (config: ClientConfig & { signedIn: boolean }) => `<meta name="lc-config" content="${esc(JSON.stringify(config))}">`;
   return {
-    shell: (title, signedIn) => (html ? html.replace(/<title>[^<]*<\/title>/, `<title>${esc(title)} · LeadsCalendar</title>\n${meta(signedIn)}`) : NOT_BUILT),
+    shell: (title, config) => (html ? html.replace(/<title>[^<]*<\/title>/, () => `<title>${esc(title)} · LeadsCalendar</title>\n${meta(config)}`) : NOT_BUILT),
   };
 }

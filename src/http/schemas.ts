@@ -3,6 +3,7 @@ import { EVENT_STATES } from '../domain/event-state.ts';
 import { PAYMENT_STATES } from '../domain/payment-state.ts';
 import { CONNECTION_STATUSES } from '../domain/google-connection.ts';
 import { SEND_UPDATES } from '../domain/send-updates.ts';
+import { PAYPAL_INTENTS, PROVIDERS, RATE_PATTERN, SETTING_BOUNDS, SETTING_NAMES } from '../domain/instance-settings.ts';
 
 /** The public API's shapes. They validate requests and produce the OpenAPI document. */
 
@@ -145,6 +146,7 @@ export const Me = z
       reconnectUrl: z.string(),
     }),
     csrfToken: z.string().describe('Send as the X-CSRF-Token header on POST requests from a browser session.'),
+    isAdmin: z.boolean().describe('Whether this account is in ADMIN_EMAILS: it may read and change the instance settings (/api/v1/admin/*).'),
   })
   .meta({ id: 'Me' });
 
@@ -232,3 +234,65 @@ export const StartPaymentBody = z
   .object({ provider: z.enum(['paypal', 'binance']).describe('paypal: PayPal Checkout (Orders v2); binance: Binance Pay (USDT).') })
   .strict()
   .meta({ id: 'StartPayment' });
+
+// ── Admin: instance settings and the payments chart ─────────────────────────────────────────────
+
+const settingFields = {
+  priceMinor: z
+    .number()
+    .int()
+    .min(SETTING_BOUNDS.priceMinor.min)
+    .max(SETTING_BOUNDS.priceMinor.max)
+    .describe('The price of one event in US cents (100 = 1.00 USD), for events created from now on.'),
+  providers: z
+    .array(z.enum(PROVIDERS))
+    .min(1)
+    .refine((v) => new Set(v).size === v.length, { message: 'must not name a provider twice', params: { code: 'invalid_value' } })
+    .describe('The providers a payer may choose; at least one. Paying with another is refused (payment_provider_disabled).'),
+  paypalIntent: z.enum(PAYPAL_INTENTS).describe('AUTHORIZE: hold, capture once the event is on the calendar. CAPTURE: take at approval, refund if it cannot be.'),
+  paymentWindowMinutes: z
+    .number()
+    .int()
+    .min(SETTING_BOUNDS.paymentWindowMinutes.min)
+    .max(SETTING_BOUNDS.paymentWindowMinutes.max)
+    .describe('How long an event created from now on waits for its payment, in minutes.'),
+  binanceUsdtRate: text()
+    .regex(RATE_PATTERN, 'must be a positive decimal with at most 8 decimals, e.g. 1 or 0.9985')
+    .refine((v) => /[1-9]/.test(v), { message: 'must be greater than 0', params: { code: 'out_of_range' } })
+    .describe('USDT per 1 USD for Binance Pay orders created from now on.'),
+};
+
+export const InstanceSettingsBody = z.object(settingFields).strict().meta({ id: 'InstanceSettings' });
+
+export const AdminSettings = z
+  .object({
+    settings: InstanceSettingsBody,
+    defaults: InstanceSettingsBody.describe('The values from the environment: what a setting no admin has saved follows.'),
+    currency: z.literal('USD').describe('The currency of priceMinor.'),
+    changes: z
+      .array(
+        z.object({
+          setting: z.enum(SETTING_NAMES),
+          from: z.string(),
+          to: z.string(),
+          by: z.string().describe('The e-mail of the admin who saved it.'),
+          at: z.string(),
+        }),
+      )
+      .describe('The latest changes, newest first.'),
+  })
+  .meta({ id: 'AdminSettings' });
+
+export const PaymentsPerDay = z
+  .object({
+    days: z.array(
+      z.object({
+        date: z.string().describe('A UTC day, YYYY-MM-DD.'),
+        succeeded: z.number().int().describe('Payments whose money was taken (captured) that day.'),
+        failed: z.number().int().describe('Payments declined, or whose order could not be created.'),
+        expired: z.number().int().describe('Payment orders that expired unpaid.'),
+        refunded: z.number().int().describe('Payments refunded (or reversed by the payer’s bank).'),
+      }),
+    ),
+  })
+  .meta({ id: 'PaymentsPerDay' });

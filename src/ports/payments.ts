@@ -46,6 +46,17 @@ export interface CheckoutRequest {
   cancelUrl: string;
   /** Where the provider posts notifications about this order, when it takes one per order. */
   notifyUrl: string;
+  /**
+   * PayPal: AUTHORIZE holds the money at approval (captured once the event is on the calendar),
+   * CAPTURE takes it at approval. The app sends the setting in force when the payment starts (an
+   * admin may change it at any time); absent, the adapter's configured intent. Others ignore it.
+   */
+  intent?: 'AUTHORIZE' | 'CAPTURE';
+  /**
+   * Crypto providers: units of the charge currency per 1 unit of the price's currency (USDT per
+   * USD), a decimal string. The app sends the setting in force; absent, the adapter's configured rate.
+   */
+  rate?: string;
 }
 
 /** What the payer must do next. */

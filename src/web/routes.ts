@@ -29,8 +29,11 @@ function pickEncoding(accept: string | undefined): (typeof ENCODINGS)[number] | 
 // Paths whose unknown URLs are for programs: they keep the API's problem documents.
 const API_PATHS = /^\/(api|auth|openapi\.json|healthz|readyz|metrics|webhooks)(\/|$)/;
 
-export interface WebRouteOptions extends ClientConfig {
+export interface WebRouteOptions {
   sessions: Sessions;
+  mode: ClientConfig['mode'];
+  /** Read for each page served: the price and payment window follow the admin settings. */
+  config: () => Promise<ClientConfig>;
 }
 
 /**
@@ -39,10 +42,14 @@ export interface WebRouteOptions extends ClientConfig {
  * and which need a session.
  */
 export function registerWebRoutes(app: App, opts: WebRouteOptions) {
-  const { sessions, ...config } = opts;
-  const client = loadClient(config);
-  const html = (reply: FastifyReply, title: string, signedIn: boolean, status = 200) =>
-    reply.status(status).type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(client.shell(title, signedIn));
+  const { sessions } = opts;
+  const client = loadClient();
+  const html = async (reply: FastifyReply, title: string, signedIn: boolean, status = 200) =>
+    reply
+      .status(status)
+      .type('text/html; charset=utf-8')
+      .header('cache-control', 'no-cache')
+      .send(client.shell(title, { ...(await opts.config()), signedIn }));
   const hasSession = async (req: FastifyRequest) => Boolean((await sessions.load(req))?.userId);
   const page = (title: string) => async (req: FastifyRequest, reply: FastifyReply) => html(reply, title, await hasSession(req));
   const signedInPage = (title: string) => async (req: FastifyRequest, reply: FastifyReply) => {
@@ -51,7 +58,7 @@ export function registerWebRoutes(app: App, opts: WebRouteOptions) {
   };
 
   app.get('/', { schema: { hide: true } }, page('Book events on your Google Calendar'));
-  if (config.mode === 'sandbox') app.get('/tour', { schema: { hide: true } }, page('A tour of the sandbox'));
+  if (opts.mode === 'sandbox') app.get('/tour', { schema: { hide: true } }, page('A tour of the sandbox'));
   app.get('/app', { schema: { hide: true } }, signedInPage('Your events'));
   app.get('/app/new', { schema: { hide: true } }, signedInPage('New event'));
   app.get('/app/settings', { schema: { hide: true } }, signedInPage('Settings'));

@@ -201,6 +201,19 @@ const PRODUCERS: Record<ProblemCode, (ctx: Ctx) => Promise<Seen>> = {
     assert.equal((await apiPost(ctx.app, ctx.browser, `/api/v1/events/${created.body.event.id}/cancel`, {})).status, 200);
     return apiPost(ctx.app, ctx.browser, `/api/v1/events/${created.body.event.id}/payments`, { provider: 'paypal' });
   },
+  payment_provider_disabled: async (ctx) => {
+    // Saved through the settings service: this suite's app has no admin (the admin API is test/admin/settings.test.ts).
+    const created = await apiPost(ctx.app, ctx.browser, '/api/v1/events', event);
+    const me = (await ctx.browser.json(`${ctx.app.url}/api/v1/me`)).body;
+    const settings = ctx.app.runtime.settings;
+    const before = await settings.current();
+    await settings.save(me.user, { ...before, providers: ['binance'] });
+    try {
+      return await apiPost(ctx.app, ctx.browser, `/api/v1/events/${created.body.event.id}/payments`, { provider: 'paypal' });
+    } finally {
+      await settings.save(me.user, before);
+    }
+  },
   payment_not_refundable: async (ctx) => {
     const created = await apiPost(ctx.app, ctx.browser, '/api/v1/events', event);
     const payment = await apiPost(ctx.app, ctx.browser, `/api/v1/events/${created.body.event.id}/payments`, { provider: 'paypal' });

@@ -20,6 +20,9 @@ export type Problem = S['Problem'];
 export type EventState = Event['state'];
 export type PaymentStatus = Payment['status'];
 export type Provider = Payment['provider'];
+export type InstanceSettings = S['InstanceSettings'];
+export type AdminSettings = S['AdminSettings'];
+export type PaymentsPerDay = S['PaymentsPerDay'];
 
 /** An API answer that is not 2xx; `problem` is its problem document when it sent one. */
 export class ApiError extends Error {
@@ -37,7 +40,7 @@ let csrfToken: string | null = null;
 let clockOffset = 0;
 export const serverNow = () => Date.now() + clockOffset;
 
-async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+async function call<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<T> {
   const res = await fetch(path, {
     method,
     headers: {
@@ -82,5 +85,8 @@ export const api = {
   pay: (id: string, provider: Provider) => call<Payment>('POST', `/api/v1/events/${enc(id)}/payments`, { provider }),
   cancel: (id: string) => call<Event>('POST', `/api/v1/events/${enc(id)}/cancel`),
   disconnectGoogle: () => call<null>('POST', '/api/v1/google/disconnect'),
+  adminSettings: () => call<AdminSettings>('GET', '/api/v1/admin/settings'),
+  saveAdminSettings: (body: InstanceSettings) => call<AdminSettings>('PUT', '/api/v1/admin/settings', body),
+  paymentsPerDay: (days: number) => call<PaymentsPerDay>('GET', `/api/v1/admin/payments-per-day?days=${days}`),
   csrfToken: () => csrfToken,
 };

@@ -13,3 +13,9 @@ export function problemText(err: unknown): string {
   if (err instanceof TypeError) return t.errors.network;
   return t.errors.generic;
 }
+
+/** Moves focus to the first field, in the form's order, that has an error (after the render that shows it). */
+export function focusFirstError<F extends string>(order: readonly F[], inputOf: Record<F, string>, errors: Partial<Record<F, unknown>>): void {
+  const first = order.find((f) => errors[f]);
+  if (first) setTimeout(() => document.getElementById(inputOf[first])?.focus());
+}

@@ -60,3 +60,8 @@ export function addDays(date: string, n: number): string {
   d.setUTCDate(d.getUTCDate() + n);
   return d.toISOString().slice(0, 10);
 }
+
+/** A calendar date (YYYY-MM-DD) as a short day and month ("2 Nov"), for tight columns whose year is said elsewhere. */
+export function shortDay(date: string): string {
+  return new Intl.DateTimeFormat(locale(), { timeZone: 'UTC', month: 'short', day: 'numeric' }).format(new Date(`${date.slice(0, 10)}T12:00:00Z`));
+}

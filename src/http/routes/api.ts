@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { EVENT_PAGE, type EventRecord } from '../../app/event-list.ts';
+import type { Admins } from '../../app/admin.ts';
 import type { Events } from '../../app/events.ts';
 import type { GoogleConnections } from '../../app/google-connections.ts';
 import type { Users } from '../../app/users.ts';
@@ -29,6 +30,8 @@ export interface ApiDeps {
   events: Events;
   google: GoogleConnections;
   users: Users;
+  /** Who may use the admin area (/api/v1/admin). */
+  admins: Pick<Admins, 'isAdmin'>;
 }
 
 export function eventDto(e: EventRecord): z.infer<typeof Event> {
@@ -99,6 +102,7 @@ export function registerApiRoutes(app: App, deps: ApiDeps) {
           reconnectUrl: `/auth/google/start?consent=1`,
         },
         csrfToken: s.csrfToken,
+        isAdmin: deps.admins.isAdmin(user.email),
       };
     },
   );

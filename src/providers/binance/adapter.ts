@@ -73,7 +73,8 @@ export class BinanceProvider implements PaymentProvider {
   }
 
   async createCheckout(req: CheckoutRequest, call: Call): Promise<Checkout> {
-    const charge = this.#charge(req.price);
+    const rate = req.rate ?? this.#rate;
+    const charge = this.#charge(req.price, rate);
     const merchantTradeNo = merchantTradeNoOf(req.paymentId);
     const body: CreateOrderRequest = {
       env: { terminalType: 'WEB' },
@@ -99,7 +100,7 @@ export class BinanceProvider implements PaymentProvider {
       ref: order.prepayId,
       merchantRef: merchantTradeNo,
       charge,
-      rate: this.#rate,
+      rate,
       // Binance's own deadline; ours (as sent) if an answer ever lacks it.
       expiresAt: new Date(Number.isFinite(order.expireTime) ? order.expireTime : body.orderExpireTime),
       action: {
@@ -225,14 +226,14 @@ export class BinanceProvider implements PaymentProvider {
     return readBinanceNotification(raw, this.#certificates);
   }
 
-  #charge(price: Money): Money {
+  #charge(price: Money, rate: string): Money {
     if (price.currency !== PRICE_CURRENCY) {
       throw new AppError('invalid_request', `Binance Pay prices are converted from ${PRICE_CURRENCY} at the configured rate; got a price in ${price.currency}`, {
         provider: 'binance',
       });
     }
     try {
-      return convertPrice(price, this.#rate, CHARGE_CURRENCY);
+      return convertPrice(price, rate, CHARGE_CURRENCY);
     } catch (err) {
       throw new AppError('invalid_request', `the price cannot be charged in ${CHARGE_CURRENCY}: ${(err as Error).message}`, { provider: 'binance', cause: err });
     }

@@ -96,7 +96,7 @@ export class PaypalProvider implements PaymentProvider {
   }
 
   async createCheckout(req: CheckoutRequest, call: Call): Promise<Checkout> {
-    const { body: order } = await this.#o.client.createOrder(buildCreateOrderRequest(req, this.#o.intent, this.#o.brandName), call);
+    const { body: order } = await this.#o.client.createOrder(buildCreateOrderRequest(req, req.intent ?? this.#o.intent, this.#o.brandName), call);
     const link = order.links?.find((l) => l.rel === 'payer-action') ?? order.links?.find((l) => l.rel === 'approve');
     if (!order.id || !link) {
       throw new AppError('provider_unavailable', `PayPal created order ${order.id ?? '(no id)'} but gave no approval link to send the payer to.`, { provider: 'paypal' });

@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { PageProps } from '../app.tsx';
 import { api, ApiError, type Calendar, type Preview } from '../api.ts';
 import { config } from '../config.ts';
-import { problemText } from '../errors.ts';
+import { focusFirstError, problemText } from '../errors.ts';
 import { addDays, browserZone, dateTime, day, money, time, weekdayName, zoneOffset } from '../format.ts';
 import { customDays, customRule, DAYS, describe, presets, weekdayOf, type Custom, type Freq } from '../recurrence.ts';
 import { navigate } from '../router.ts';
@@ -191,10 +191,7 @@ export function CreateEvent({ me, setMe }: PageProps) {
     }
   };
 
-  const focusFirst = (e: Errors) => {
-    const first = FIELD_ORDER.find((f) => e[f]);
-    if (first) setTimeout(() => document.getElementById(FIELD_INPUT[first])?.focus());
-  };
+  const focusFirst = (e: Errors) => focusFirstError(FIELD_ORDER, FIELD_INPUT, e);
 
   const submit = async (ev: Event) => {
     ev.preventDefault();

@@ -1,4 +1,5 @@
-import { useState } from 'preact/hooks';
+import type { FunctionComponent } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
 import type { PageProps } from '../app.tsx';
 import { api } from '../api.ts';
 import { problemText } from '../errors.ts';
@@ -10,6 +11,11 @@ export function Settings({ me, setMe }: PageProps) {
   const [error, setError] = useState<string | null>(null);
   const [said, setSaid] = useState<string | null>(null);
   const g = me.google;
+  // The admin section is a chunk of its own, fetched only by admins: everyone else's pages stay small.
+  const [Admin, setAdmin] = useState<FunctionComponent | null>(null);
+  useEffect(() => {
+    if (me.isAdmin) import('./admin-settings.tsx').then((m) => setAdmin(() => m.AdminSettingsSection), () => setError(t.admin.loadFailed));
+  }, [me.isAdmin]);
   const disconnect = async () => {
     setBusy(true);
     setError(null);
@@ -74,6 +80,7 @@ export function Settings({ me, setMe }: PageProps) {
           <button type="submit">{t.settings.signOut}</button>
         </form>
       </section>
+      {Admin ? <Admin /> : null}
     </>
   );
 }
