@@ -31,6 +31,9 @@ import { Mails } from './app/mails.ts';
 import { createSmtpMailer } from './providers/smtp/mailer.ts';
 import { registerEventStreamRoute } from './http/routes/event-stream.ts';
 import { EventChanges } from './app/event-changes.ts';
+import { Credentials } from './app/credentials.ts';
+import { registerIdempotency } from './http/idempotency.ts';
+import { registerCredentialRoutes } from './http/routes/credentials.ts';
 
 export interface Runtime {
   /** Where the app listens, e.g. http://127.0.0.1:3000. */
@@ -140,7 +143,8 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     const changes = new EventChanges(db, { perUser: config.liveStatus.maxStreamsPerUser, total: config.liveStatus.maxStreams }, log.child({ component: 'live-status' }));
     await changes.start();
     cleanup.unshift(() => changes.stop());
-    const sessions = new Sessions(new SessionService(db), config.publicBaseUrl);
+    const credentials = new Credentials(db, config.mode);
+    const sessions = new Sessions(new SessionService(db), config.publicBaseUrl, credentials);
     const signIn = new SignIn(oauth, google, config.publicBaseUrl, (tx, userId) => events.resumeForUser(tx, userId));
     let rateLimits;
     const redisOpts = opts.rateLimitRedis ?? (config.redisUrl ? { url: config.redisUrl } : undefined);
@@ -178,6 +182,9 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       sessions,
     });
     registerAuthRoutes(app, { sessions, signIn });
+    // Before the API routes: Idempotency-Key applies to each POST registered after it.
+    registerIdempotency(app, { db, sessions });
+    registerCredentialRoutes(app, { sessions, credentials });
     registerApiRoutes(app, { sessions, events, google, users: new Users(db) });
     registerPaymentRoutes(app, { sessions, payments });
     registerEventStreamRoute(app, { sessions, events, payments, changes, heartbeatSeconds: config.liveStatus.heartbeatSeconds });

@@ -4,7 +4,7 @@ import helmet from '@fastify/helmet';
 import rateLimit, { type FastifyRateLimitStore, type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type RawServerDefault } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
@@ -14,7 +14,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { AppError } from '../errors.ts';
@@ -30,6 +30,26 @@ export interface ServerOptions {
   cookieSecret: string;
   /** Where rate-limit counts live; every instance behind one load balancer must share it. */
   rateLimits: RateLimitBackend;
+  /** The allowance of each credential over every /api/v1 route; {@link API_RATE_LIMIT} by default. */
+  apiRateLimit?: { max: number; timeWindowMs: number };
+}
+
+/** What one credential (API key, access token, session, or else client address) may ask of /api/v1 per minute. */
+export const API_RATE_LIMIT = { max: 600, timeWindowMs: 60_000 };
+
+/** The IETF draft's header names (draft-ietf-httpapi-ratelimit-headers), for the API's allowance. */
+const IETF_RATE_LIMIT_HEADERS = { rateLimit: 'ratelimit-limit', rateRemaining: 'ratelimit-remaining', rateReset: 'ratelimit-reset', retryAfter: 'retry-after' };
+
+/**
+ * Whose allowance a request spends: its bearer credential or its session cookie (by digest, so no
+ * secret is a key in the store), or else its address. Worked out from the headers alone, before
+ * any lookup, so a limited client costs no database read.
+ */
+function credentialKey(req: FastifyRequest): string {
+  const auth = req.headers.authorization;
+  const bearer = auth && /^Bearer\s+(\S+)\s*$/i.exec(auth)?.[1];
+  const credential = bearer ?? /(?:^|;\s*)(?:__Host-)?lc_session=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
+  return credential ? `cred:${createHash('sha256').update(credential).digest('base64url').slice(0, 32)}` : `ip:${req.ip}`;
 }
 
 /** Counts hits per key in fixed windows, shared by every instance (the database by default). */
@@ -56,7 +76,8 @@ function counterStore(counter: RateLimitCounter): FastifyRateLimitStoreCtor {
       // The plugin passes the merged limit parameters with the route under `routeInfo` (its own
       // Redis store reads the same), not the route options its type declaration names.
       const info = (routeOptions as unknown as { routeInfo?: { method?: string | string[]; url?: string } }).routeInfo ?? {};
-      return new CounterStore(undefined, `${this.prefix}${String(info.method)} ${info.url}|`);
+      // A limiter shared by many routes (the API's per-credential one) has no route of its own.
+      return new CounterStore(undefined, `${this.prefix}${info.url ? `${String(info.method)} ${info.url}` : 'shared'}|`);
     }
   }
   return CounterStore;
@@ -149,6 +170,23 @@ export async function createServer(opts: ServerOptions): Promise<App> {
       new AppError('rate_limited', `Too many requests: at most ${ctx.max} in this time window. Retry in ${Math.ceil(ctx.ttl / 1000)} s.`, {
         retryAfterMs: ctx.ttl,
       }) as unknown as { statusCode: number },
+  });
+  // Every /api/v1 route without a limit of its own spends one allowance per credential, counted in
+  // the same shared store, and says so in the IETF draft's RateLimit-* headers.
+  const api = opts.apiRateLimit ?? API_RATE_LIMIT;
+  const allOn = { [IETF_RATE_LIMIT_HEADERS.rateLimit]: true, [IETF_RATE_LIMIT_HEADERS.rateRemaining]: true, [IETF_RATE_LIMIT_HEADERS.rateReset]: true };
+  const apiLimiter = app.rateLimit({
+    max: api.max,
+    timeWindow: api.timeWindowMs,
+    keyGenerator: credentialKey,
+    labels: IETF_RATE_LIMIT_HEADERS,
+    addHeaders: { ...allOn, [IETF_RATE_LIMIT_HEADERS.retryAfter]: true },
+    addHeadersOnExceeding: allOn,
+  } as Parameters<typeof app.rateLimit>[0]);
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api/v1/') || route.config?.rateLimit != null) return;
+    const own = route.onRequest ? [route.onRequest].flat() : [];
+    route.onRequest = [apiLimiter, ...own] as typeof route.onRequest;
   });
   await app.register(swagger, {
     openapi: {

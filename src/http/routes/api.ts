@@ -128,6 +128,8 @@ export function registerApiRoutes(app: App, deps: ApiDeps) {
     '/api/v1/availability',
     {
       preValidation: signedIn,
+      // A question, not a change: a read-only API key may ask it.
+      config: { scope: 'read' },
       schema: {
         tags: ['events'],
         summary: 'Check an event’s time against your calendar’s busy periods (warns, never blocks by default)',

@@ -70,7 +70,7 @@ export function Settings({ me, setMe }: PageProps) {
         <h2 id="session">{t.settings.session}</h2>
         {/* A plain form: signing out works the same with or without this page's script. */}
         <form method="post" action="/auth/logout">
-          <input type="hidden" name="_csrf" value={me.csrfToken} />
+          <input type="hidden" name="_csrf" value={me.csrfToken ?? ""} />
           <button type="submit">{t.settings.signOut}</button>
         </form>
       </section>
