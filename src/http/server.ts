@@ -9,7 +9,6 @@ import type { Redis } from 'ioredis';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   jsonSchemaTransform,
-  jsonSchemaTransformObject,
   serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
@@ -18,6 +17,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { AppError } from '../errors.ts';
+import { transformObject } from './openapi.ts';
 import { clientErrorHandler, errorHandler, problem, sendProblem } from './problem.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -195,12 +195,26 @@ export async function createServer(opts: ServerOptions): Promise<App> {
         title: 'LeadsCalendar API',
         version: '1.0.0',
         description:
-          'Create events on your Google Calendar, confirmed only once paid. Available today: Google sign-in, events (create, list, get with their audit trail, cancel, live status stream), paying with PayPal or Binance Pay (payments: start, get, list, refund), recurrence preview, calendars. Coming: outgoing webhooks and API keys. Errors are RFC 9457 problem details.',
+          'Create events on your Google Calendar, confirmed only once paid. Available today: Google sign-in, events (create, list, get with their audit trail, cancel, live status stream), paying with PayPal or Binance Pay (payments: start, get, list, refund), recurrence preview, calendars; API keys and OAuth 2.0 client credentials for servers, per-credential rate limits, Idempotency-Key on POSTs. Coming: outgoing webhooks. Errors are RFC 9457 problem details.',
       },
       servers: [{ url: opts.publicBaseUrl }],
+      // How a caller proves who it is (docs/authentication.md). Every /api/v1 operation but the
+      // recurrence preview takes any of them.
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'An API key (lc_test_… / lc_live_…) or an access token from POST /oauth/token.' },
+          session: { type: 'apiKey', in: 'cookie', name: 'lc_session', description: 'The web interface’s session cookie (__Host-lc_session behind https); unsafe methods also need the X-CSRF-Token header from GET /api/v1/me.' },
+          oauth2: {
+            type: 'oauth2',
+            description: 'OAuth 2.0 client credentials: an OAuth client’s id and secret traded for a 15-minute bearer token.',
+            flows: { clientCredentials: { tokenUrl: '/oauth/token', scopes: { read: 'GET requests and checks', write: 'every request, including changes' } } },
+          },
+        },
+      },
+      security: [{ bearer: [] }, { session: [] }, { oauth2: [] }],
     },
     transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    transformObject,
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -219,6 +219,7 @@ export function registerApiRoutes(app: App, deps: ApiDeps) {
       schema: {
         tags: ['events'],
         summary: 'The next occurrences of a recurring event in its time zone (no sign-in needed; rate-limited)',
+        security: [],
         body: PreviewBody,
         response: { 200: Preview, 400: Problem, 429: Problem },
       },

@@ -166,6 +166,8 @@ export function registerCredentialRoutes(app: App, deps: CredentialRouteDeps) {
           '(`client_id:client_secret`) or with `client_id` and `client_secret` in the body. Errors follow RFC 6749 §5.2 (`error`, `error_description`), ' +
           'not RFC 9457: this is the one endpoint whose errors are not problem documents, so that standard OAuth clients understand them.',
         consumes: ['application/x-www-form-urlencoded'],
+        // The client authenticates itself (HTTP Basic or the body), not with a bearer or a session.
+        security: [],
         body: TokenRequest,
         response: { 200: TokenResponse, 400: OAuthErrorBody, 401: OAuthErrorBody, 429: Problem },
       },
