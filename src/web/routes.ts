@@ -9,7 +9,7 @@ const TYPES: Record<string, string> = { css: 'text/css; charset=utf-8', js: 'tex
 const HASHED = /^[A-Za-z0-9_-]+-[A-Za-z0-9_-]{8,}\.(js|css|svg|map)$/;
 const YEAR = 'public, max-age=31536000, immutable';
 // Paths whose unknown URLs are for programs: they keep the API's problem documents.
-const API_PATHS = /^\/(api|auth|openapi\.json|healthz|readyz|metrics|webhooks)(\/|$)/;
+const API_PATHS = /^\/(api|auth|oauth|openapi\.json|healthz|readyz|metrics|webhooks)(\/|$)/;
 
 export interface WebRouteOptions extends ClientConfig {
   sessions: Sessions;
@@ -36,6 +36,7 @@ export function registerWebRoutes(app: App, opts: WebRouteOptions) {
   app.get('/app', { schema: { hide: true } }, signedInPage('Your events'));
   app.get('/app/new', { schema: { hide: true } }, signedInPage('New event'));
   app.get('/app/settings', { schema: { hide: true } }, signedInPage('Settings'));
+  app.get('/app/developers', { schema: { hide: true } }, signedInPage('Developers'));
   app.get<{ Params: { id: string } }>('/app/events/:id', { schema: { hide: true } }, signedInPage('Event'));
 
   app.get<{ Params: { file: string } }>('/assets/:file', { schema: { hide: true } }, async (req, reply) => {
