@@ -22,7 +22,7 @@ interface Item {
 /** What creating one returns that is shown this once. */
 interface Shown {
   item: Item;
-  values: { label: string; value: string; id: string }[];
+  values: { label: string; copy: string; value: string; id: string }[];
 }
 
 interface SectionProps {
@@ -54,7 +54,7 @@ export function Developers(_props: PageProps) {
         load={async () => (await api.apiKeys()).apiKeys.map(keyItem)}
         create={async (name, scope) => {
           const k = await api.createApiKey({ name, scope });
-          return { item: keyItem(k), values: [{ label: t.developers.newKey, value: k.secret, id: 'keys-secret' }] };
+          return { item: keyItem(k), values: [{ label: t.developers.newKey, copy: t.developers.copyKey, value: k.secret, id: 'keys-secret' }] };
         }}
         revoke={api.revokeApiKey}
       />
@@ -70,8 +70,8 @@ export function Developers(_props: PageProps) {
           return {
             item: clientItem(c),
             values: [
-              { label: t.developers.clientId, value: c.clientId, id: 'clients-id' },
-              { label: t.developers.newClientSecret, value: c.clientSecret, id: 'clients-secret' },
+              { label: t.developers.clientId, copy: t.developers.copyClientId, value: c.clientId, id: 'clients-id' },
+              { label: t.developers.newClientSecret, copy: t.developers.copySecret, value: c.clientSecret, id: 'clients-secret' },
             ],
           };
         }}
@@ -229,7 +229,7 @@ function ShownOnce({ shown, onDone }: { shown: Shown; onDone: () => void }) {
           </p>
           <p class="actions">
             <button type="button" class="secondary" onClick={() => copy(v.id, v.value)}>
-              {copied === v.id ? t.developers.copied : `${t.developers.copy} ${v.label}`}
+              {copied === v.id ? t.developers.copied : v.copy}
             </button>
           </p>
         </div>
