@@ -38,6 +38,10 @@ export async function openApiDocument() {
   const { registerWebhookRoutes } = await import('../src/http/routes/webhooks.ts');
   registerPaymentRoutes(app, { sessions: unused, payments: unused });
   registerWebhookRoutes(app, { payments: unused });
+  const { registerCredentialRoutes } = await import('../src/http/routes/credentials.ts');
+  registerCredentialRoutes(app, { sessions: unused, credentials: unused });
+  const { registerAdminRoutes } = await import('../src/http/routes/admin.ts');
+  registerAdminRoutes(app, { sessions: unused, users: unused, admins: unused, settings: unused });
   const { registerEventStreamRoute } = await import('../src/http/routes/event-stream.ts');
   // Closing the app ends the open streams: the one call the document's app makes.
   registerEventStreamRoute(app, { sessions: unused, events: unused, payments: unused, changes: { stop: async () => {} }, heartbeatSeconds: 15 });

@@ -79,6 +79,10 @@ export const PROBLEM_CODES = {
   too_many_streams: { kind: 'rate_limited', status: 429, doc: 'This person already has SSE_MAX_STREAMS_PER_USER live status streams open (tabs, devices); close one or poll.' },
   stream_capacity_reached: { kind: 'provider_unavailable', status: 503, doc: 'This instance already serves SSE_MAX_STREAMS live status streams; retry later (another instance may answer) or poll.' },
   signature_invalid: { kind: 'signature_invalid', status: 400, doc: 'A provider notification whose signature does not verify (forged, altered, stale, or from an untrusted certificate); nothing was stored.' },
+  // Credentials for servers and idempotent POSTs.
+  insufficient_scope: { kind: 'forbidden', status: 403, doc: 'The API key or access token has the read scope; this request changes something and needs write.' },
+  idempotency_key_reused: { kind: 'invalid_request', status: 422, doc: 'This Idempotency-Key was already used with another method, path or body in the last 24 hours.' },
+  idempotency_key_in_use: { kind: 'conflict', status: 409, doc: 'A request with this Idempotency-Key is still running; retry after Retry-After seconds to get its answer.' },
   // The default code of each kind, for errors that carry no code of their own.
   invalid_request: { kind: 'invalid_request', status: 400, doc: 'A provider refused the request as invalid.' },
   unauthorized: { kind: 'unauthorized', status: 401, doc: 'Not signed in, or the Google connection needs reconnecting.' },

@@ -35,6 +35,9 @@ import { Admins } from './app/admin.ts';
 import { InstanceSettingsStore } from './app/instance-settings.ts';
 import { PRICE_CURRENCY } from './domain/instance-settings.ts';
 import { registerAdminRoutes } from './http/routes/admin.ts';
+import { Credentials } from './app/credentials.ts';
+import { registerIdempotency } from './http/idempotency.ts';
+import { registerCredentialRoutes } from './http/routes/credentials.ts';
 
 export interface Runtime {
   /** Where the app listens, e.g. http://127.0.0.1:3000. */
@@ -153,7 +156,8 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     const changes = new EventChanges(db, { perUser: config.liveStatus.maxStreamsPerUser, total: config.liveStatus.maxStreams }, log.child({ component: 'live-status' }));
     await changes.start();
     cleanup.unshift(() => changes.stop());
-    const sessions = new Sessions(new SessionService(db), config.publicBaseUrl);
+    const credentials = new Credentials(db, config.mode);
+    const sessions = new Sessions(new SessionService(db), config.publicBaseUrl, credentials);
     const signIn = new SignIn(oauth, google, config.publicBaseUrl, (tx, userId) => events.resumeForUser(tx, userId));
     let rateLimits;
     const redisOpts = opts.rateLimitRedis ?? (config.redisUrl ? { url: config.redisUrl } : undefined);
@@ -198,6 +202,9 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       sessions,
     });
     registerAuthRoutes(app, { sessions, signIn, pages: { sandbox: config.mode === 'sandbox' } });
+    // Before the API routes: Idempotency-Key applies to each POST registered after it.
+    registerIdempotency(app, { db, sessions });
+    registerCredentialRoutes(app, { sessions, credentials });
     const users = new Users(db);
     const admins = new Admins(db, config.adminEmails);
     registerApiRoutes(app, { sessions, events, google, users, admins });

@@ -145,7 +145,7 @@ export const Me = z
       needsReconnectSince: z.string().nullable(),
       reconnectUrl: z.string(),
     }),
-    csrfToken: z.string().describe('Send as the X-CSRF-Token header on POST requests from a browser session.'),
+    csrfToken: z.string().nullable().describe('Send as the X-CSRF-Token header on POST and DELETE requests from a browser session; null when the request authenticated with a bearer credential, which needs none.'),
     isAdmin: z.boolean().describe('Whether this account is in ADMIN_EMAILS: it may read and change the instance settings (/api/v1/admin/*).'),
   })
   .meta({ id: 'Me' });
@@ -296,3 +296,81 @@ export const PaymentsPerDay = z
     ),
   })
   .meta({ id: 'PaymentsPerDay' });
+// Credentials for servers: API keys and OAuth 2.0 clients (see docs/authentication.md).
+
+export const CredentialScope = z.enum(['read', 'write']).describe('read: GET requests (and checks such as availability); write: everything, including changes.');
+
+export const CreateApiKeyBody = z
+  .object({
+    name: text().trim().max(100).optional().describe('What the key is for, to tell keys apart; e.g. "CRM sync".'),
+    scope: CredentialScope.default('read'),
+  })
+  .strict()
+  .meta({ id: 'CreateApiKey' });
+
+export const ApiKey = z
+  .object({
+    id: z.string().uuid(),
+    name: z.string().nullable(),
+    scope: CredentialScope,
+    mode: z.enum(['test', 'live']).describe('test keys work in sandbox mode, live keys in live mode.'),
+    prefix: z.string().describe('The start of the key (lc_test_<public id>), to recognise it; the rest is never shown again.'),
+    createdAt: z.string(),
+    lastUsedAt: z.string().nullable().describe('When the key last authenticated a request (updated at most once a minute).'),
+    revokedAt: z.string().nullable(),
+  })
+  .meta({ id: 'ApiKey' });
+
+export const CreatedApiKey = ApiKey.extend({
+  secret: z.string().describe('The API key. Shown this once and stored only as a hash: copy it now. Send it as "Authorization: Bearer <key>".'),
+}).meta({ id: 'CreatedApiKey' });
+
+export const CreateOAuthClientBody = z
+  .object({
+    name: text().trim().max(100).optional(),
+    scopes: z.array(CredentialScope).min(1).max(2).describe('The most a token of this client may carry; a token request may ask for fewer.'),
+  })
+  .strict()
+  .meta({ id: 'CreateOAuthClient' });
+
+export const OAuthClient = z
+  .object({
+    id: z.string().uuid(),
+    clientId: z.string().describe('The client_id for POST /oauth/token.'),
+    name: z.string().nullable(),
+    scopes: z.array(CredentialScope),
+    mode: z.enum(['test', 'live']),
+    createdAt: z.string(),
+    lastUsedAt: z.string().nullable().describe('When the client last obtained a token.'),
+    revokedAt: z.string().nullable(),
+  })
+  .meta({ id: 'OAuthClient' });
+
+export const CreatedOAuthClient = OAuthClient.extend({
+  clientSecret: z.string().describe('The client_secret. Shown this once and stored only as a hash: copy it now.'),
+}).meta({ id: 'CreatedOAuthClient' });
+
+export const TokenRequest = z
+  .object({
+    grant_type: text().describe('Always client_credentials.'),
+    scope: text().max(100).optional().describe('Space-separated scopes, a subset of the client’s; all of them when omitted.'),
+    client_id: text().max(200).optional().describe('With client_secret, when not sent as HTTP Basic authentication.'),
+    client_secret: text().max(200).optional(),
+  })
+  .meta({ id: 'TokenRequest' });
+
+export const TokenResponse = z
+  .object({
+    access_token: z.string().describe('Send as "Authorization: Bearer <token>".'),
+    token_type: z.literal('Bearer'),
+    expires_in: z.number().int().describe('Seconds until the token expires (900).'),
+    scope: z.string(),
+  })
+  .meta({ id: 'TokenResponse' });
+
+export const OAuthErrorBody = z
+  .object({
+    error: z.enum(['invalid_request', 'invalid_client', 'invalid_grant', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope']),
+    error_description: z.string(),
+  })
+  .meta({ id: 'OAuthError', description: 'RFC 6749 §5.2: the one answer of this API that is not a problem document.' });

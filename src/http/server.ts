@@ -9,16 +9,16 @@ import type { Redis } from 'ioredis';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   jsonSchemaTransform,
-  jsonSchemaTransformObject,
   serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { AppError } from '../errors.ts';
 import { serverErrorPage, wantsPage } from './html.ts';
+import { transformObject } from './openapi.ts';
 import { clientErrorHandler, problem, problemFor, sendProblem } from './problem.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -33,6 +33,26 @@ export interface ServerOptions {
   rateLimits: RateLimitBackend;
   /** Sandbox mode: the pages the server writes for browsers carry the sandbox badge. Default live. */
   mode?: 'sandbox' | 'live';
+  /** The allowance of each credential over every /api/v1 route; {@link API_RATE_LIMIT} by default. */
+  apiRateLimit?: { max: number; timeWindowMs: number };
+}
+
+/** What one credential (API key, access token, session, or else client address) may ask of /api/v1 per minute. */
+export const API_RATE_LIMIT = { max: 600, timeWindowMs: 60_000 };
+
+/** The IETF draft's header names (draft-ietf-httpapi-ratelimit-headers), for the API's allowance. */
+const IETF_RATE_LIMIT_HEADERS = { rateLimit: 'ratelimit-limit', rateRemaining: 'ratelimit-remaining', rateReset: 'ratelimit-reset', retryAfter: 'retry-after' };
+
+/**
+ * Whose allowance a request spends: its bearer credential or its session cookie (by digest, so no
+ * secret is a key in the store), or else its address. Worked out from the headers alone, before
+ * any lookup, so a limited client costs no database read.
+ */
+function credentialKey(req: FastifyRequest): string {
+  const auth = req.headers.authorization;
+  const bearer = auth && /^Bearer\s+(\S+)\s*$/i.exec(auth)?.[1];
+  const credential = bearer ?? /(?:^|;\s*)(?:__Host-)?lc_session=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
+  return credential ? `cred:${createHash('sha256').update(credential).digest('base64url').slice(0, 32)}` : `ip:${req.ip}`;
 }
 
 /** Counts hits per key in fixed windows, shared by every instance (the database by default). */
@@ -59,7 +79,8 @@ function counterStore(counter: RateLimitCounter): FastifyRateLimitStoreCtor {
       // The plugin passes the merged limit parameters with the route under `routeInfo` (its own
       // Redis store reads the same), not the route options its type declaration names.
       const info = (routeOptions as unknown as { routeInfo?: { method?: string | string[]; url?: string } }).routeInfo ?? {};
-      return new CounterStore(undefined, `${this.prefix}${String(info.method)} ${info.url}|`);
+      // A limiter shared by many routes (the API's per-credential one) has no route of its own.
+      return new CounterStore(undefined, `${this.prefix}${info.url ? `${String(info.method)} ${info.url}` : 'shared'}|`);
     }
   }
   return CounterStore;
@@ -168,6 +189,23 @@ export async function createServer(opts: ServerOptions): Promise<App> {
         retryAfterMs: ctx.ttl,
       }) as unknown as { statusCode: number },
   });
+  // Every /api/v1 route without a limit of its own spends one allowance per credential, counted in
+  // the same shared store, and says so in the IETF draft's RateLimit-* headers.
+  const api = opts.apiRateLimit ?? API_RATE_LIMIT;
+  const allOn = { [IETF_RATE_LIMIT_HEADERS.rateLimit]: true, [IETF_RATE_LIMIT_HEADERS.rateRemaining]: true, [IETF_RATE_LIMIT_HEADERS.rateReset]: true };
+  const apiLimiter = app.rateLimit({
+    max: api.max,
+    timeWindow: api.timeWindowMs,
+    keyGenerator: credentialKey,
+    labels: IETF_RATE_LIMIT_HEADERS,
+    addHeaders: { ...allOn, [IETF_RATE_LIMIT_HEADERS.retryAfter]: true },
+    addHeadersOnExceeding: allOn,
+  } as Parameters<typeof app.rateLimit>[0]);
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api/v1/') || route.config?.rateLimit != null) return;
+    const own = route.onRequest ? [route.onRequest].flat() : [];
+    route.onRequest = [apiLimiter, ...own] as typeof route.onRequest;
+  });
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -175,12 +213,26 @@ export async function createServer(opts: ServerOptions): Promise<App> {
         title: 'LeadsCalendar API',
         version: '1.0.0',
         description:
-          'Create events on your Google Calendar, confirmed only once paid. Available today: Google sign-in, events (create, list, get with their audit trail, cancel, live status stream), paying with PayPal or Binance Pay (payments: start, get, list, refund), recurrence preview, calendars. Coming: outgoing webhooks and API keys. Errors are RFC 9457 problem details.',
+          'Create events on your Google Calendar, confirmed only once paid. Available today: Google sign-in, events (create, list, get with their audit trail, cancel, live status stream), paying with PayPal or Binance Pay (payments: start, get, list, refund), recurrence preview, calendars; API keys and OAuth 2.0 client credentials for servers, per-credential rate limits, Idempotency-Key on POSTs. Coming: outgoing webhooks. Errors are RFC 9457 problem details.',
       },
       servers: [{ url: opts.publicBaseUrl }],
+      // How a caller proves who it is (docs/authentication.md). Every /api/v1 operation but the
+      // recurrence preview takes any of them.
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'An API key (lc_test_… / lc_live_…) or an access token from POST /oauth/token.' },
+          session: { type: 'apiKey', in: 'cookie', name: 'lc_session', description: 'The web interface’s session cookie (__Host-lc_session behind https); unsafe methods also need the X-CSRF-Token header from GET /api/v1/me.' },
+          oauth2: {
+            type: 'oauth2',
+            description: 'OAuth 2.0 client credentials: an OAuth client’s id and secret traded for a 15-minute bearer token.',
+            flows: { clientCredentials: { tokenUrl: '/oauth/token', scopes: { read: 'GET requests and checks', write: 'every request, including changes' } } },
+          },
+        },
+      },
+      security: [{ bearer: [] }, { session: [] }, { oauth2: [] }],
     },
     transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    transformObject,
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

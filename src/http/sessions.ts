@@ -1,7 +1,27 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Credentials, Scope } from '../app/credentials.ts';
 import type { Session, SessionData, SessionService } from '../app/sessions.ts';
 import { AppError } from '../errors.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * The scope a bearer credential needs for this route. By default `read` for GET/HEAD/OPTIONS
+     * and `write` for anything else; a POST that changes nothing (a check) can say `read`.
+     */
+    scope?: Scope;
+  }
+}
+
+/** Who a request acts for: a signed-in browser session, or a server's bearer credential. */
+export interface Principal {
+  userId: string;
+  via: 'session' | 'api_key' | 'oauth_client';
+  scopes: readonly Scope[];
+  /** The session's CSRF token; null for bearer credentials, which need none. */
+  csrfToken: string | null;
+}
 
 export type { Session, SessionData } from '../app/sessions.ts';
 
@@ -24,6 +44,7 @@ export class Sessions {
   constructor(
     private readonly service: SessionService,
     publicBaseUrl: string,
+    private readonly credentials: Credentials,
   ) {
     this.#secure = new URL(publicBaseUrl).protocol === 'https:';
     this.cookieName = this.#secure ? '__Host-lc_session' : 'lc_session';
@@ -59,24 +80,49 @@ export class Sessions {
     reply.clearCookie(this.cookieName, this.#attributes);
   }
 
-  /** For routes that need a signed-in user; unsafe methods must also carry the CSRF token. */
-  requireUser(req: FastifyRequest): Promise<Session & { userId: string }> {
+  /**
+   * For routes that need a signed-in user or a server's credential: `Authorization: Bearer` with an
+   * API key or an OAuth access token, or else the session cookie, whose unsafe requests must also
+   * carry the CSRF token (a bearer credential is never sent by a browser on its own, so it needs none).
+   */
+  requireUser(req: FastifyRequest): Promise<Principal> {
     // Checked before validation and again by the handler: one lookup per request.
     let checked = this.#checked.get(req);
     if (!checked) this.#checked.set(req, (checked = this.#requireUser(req)));
     return checked;
   }
 
-  readonly #checked = new WeakMap<FastifyRequest, Promise<Session & { userId: string }>>();
+  /** The principal of a request that has been through {@link requireUser} successfully, else null. */
+  async authenticated(req: FastifyRequest): Promise<Principal | null> {
+    const checked = this.#checked.get(req);
+    return checked ? checked.catch(() => null) : null;
+  }
 
-  async #requireUser(req: FastifyRequest): Promise<Session & { userId: string }> {
+  readonly #checked = new WeakMap<FastifyRequest, Promise<Principal>>();
+
+  async #requireUser(req: FastifyRequest): Promise<Principal> {
+    const unsafe = !['GET', 'HEAD', 'OPTIONS'].includes(req.method);
+    const authorization = req.headers.authorization;
+    if (authorization !== undefined) {
+      const [scheme, token, ...rest] = authorization.trim().split(/\s+/);
+      if (scheme?.toLowerCase() !== 'bearer' || !token || rest.length)
+        throw new AppError('unauthorized', 'Send the credential as "Authorization: Bearer <API key or access token>".');
+      const grant = await this.credentials.authenticate(token);
+      const needed = req.routeOptions.config.scope ?? (unsafe ? 'write' : 'read');
+      if (!grant.scopes.includes(needed)) {
+        throw new AppError('forbidden', `This credential has the ${grant.scopes.join(' ')} scope; ${req.method} ${req.routeOptions.url} needs ${needed}.`, {
+          code: 'insufficient_scope',
+        });
+      }
+      return { userId: grant.userId, via: grant.credential.kind, scopes: grant.scopes, csrfToken: null };
+    }
     const s = await this.load(req);
-    if (!s?.userId) throw new AppError('unauthorized', 'Sign in with Google first.');
-    if (!['GET', 'HEAD', 'OPTIONS'].includes(req.method)) {
+    if (!s?.userId) throw new AppError('unauthorized', 'Sign in with Google first, or send an API key as "Authorization: Bearer <key>".');
+    if (unsafe) {
       const sent = (req.headers['x-csrf-token'] as string | undefined) ?? (req.body as { _csrf?: string } | undefined)?._csrf;
       if (!sent || !safeEqual(sent, s.csrfToken))
         throw new AppError('forbidden', 'Missing or wrong CSRF token: send the X-CSRF-Token header from GET /api/v1/me.');
     }
-    return s as Session & { userId: string };
+    return { userId: s.userId, via: 'session', scopes: ['read', 'write'], csrfToken: s.csrfToken };
   }
 }

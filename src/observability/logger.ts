@@ -35,6 +35,13 @@ const DB_ERROR_KEYS = ['severity', 'routine', 'query', 'internalQuery', 'constra
 /** OAuth values in URLs and query strings: `?code=…&state=…` on the sign-in callback. */
 const URL_SECRET_PARAM = /([?&#](?:code|state|access_token|refresh_token|id_token|token|client_secret|code_verifier|key|signature|sig)=)[^&#\s"'<>]*/gi;
 
+/**
+ * LeadsCalendar's own credentials wherever they appear in a text (a message that quotes a header,
+ * an error that echoes input): API keys `lc_test_…`, client secrets `lcs_live_…`, access tokens
+ * `lct_test_…`. Their prefix makes them recognisable; client ids (`lcc_…`) are not secret.
+ */
+const OWN_CREDENTIAL = /\b(lc_(?:test|live)_[0-9a-f]{12}_|lc[st]_(?:test|live)_)[A-Za-z0-9_-]{20,}/g;
+
 function normalizeKey(key: string): string {
   return key.toLowerCase().replace(/[-_]/g, '');
 }
@@ -54,7 +61,10 @@ function looksLikeDbError(obj: Record<string, unknown>): boolean {
  * statements. The input is plain JSON (pino has serialized errors and broken cycles already).
  */
 export function redactLogValue(value: unknown, parentKey = ''): unknown {
-  if (typeof value === 'string') return value.includes('=') ? value.replace(URL_SECRET_PARAM, `$1${REDACTED}`) : value;
+  if (typeof value === 'string') {
+    const own = value.includes('_') ? value.replace(OWN_CREDENTIAL, `$1${REDACTED}`) : value;
+    return own.includes('=') ? own.replace(URL_SECRET_PARAM, `$1${REDACTED}`) : own;
+  }
   if (Array.isArray(value)) return value.map((v) => redactLogValue(v, parentKey));
   if (value === null || typeof value !== 'object') return value;
   const obj = value as Record<string, unknown>;

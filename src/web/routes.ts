@@ -27,7 +27,7 @@ function pickEncoding(accept: string | undefined): (typeof ENCODINGS)[number] | 
   return ENCODINGS.find(([name]) => (offered.get(name) ?? offered.get('*') ?? 0) > 0) ?? null;
 }
 // Paths whose unknown URLs are for programs: they keep the API's problem documents.
-const API_PATHS = /^\/(api|auth|openapi\.json|healthz|readyz|metrics|webhooks)(\/|$)/;
+const API_PATHS = /^\/(api|auth|oauth|openapi\.json|healthz|readyz|metrics|webhooks)(\/|$)/;
 
 export interface WebRouteOptions {
   sessions: Sessions;
@@ -62,6 +62,7 @@ export function registerWebRoutes(app: App, opts: WebRouteOptions) {
   app.get('/app', { schema: { hide: true } }, signedInPage('Your events'));
   app.get('/app/new', { schema: { hide: true } }, signedInPage('New event'));
   app.get('/app/settings', { schema: { hide: true } }, signedInPage('Settings'));
+  app.get('/app/developers', { schema: { hide: true } }, signedInPage('Developers'));
   app.get<{ Params: { id: string } }>('/app/events/:id', { schema: { hide: true } }, signedInPage('Event'));
 
   app.get<{ Params: { file: string } }>('/assets/:file', { schema: { hide: true } }, async (req, reply) => {

@@ -267,6 +267,27 @@ const PRODUCERS: Record<ProblemCode, (ctx: Ctx) => Promise<Seen>> = {
   },
   signature_invalid: (ctx) =>
     send(ctx, '/webhooks/paypal', { method: 'POST', headers: { ...json, 'paypal-transmission-id': 'x', 'paypal-transmission-sig': 'AAAA' }, body: '{"id":"WH-1"}' }),
+  insufficient_scope: async (ctx) => {
+    const key = await apiPost(ctx.app, ctx.browser, '/api/v1/api-keys', { scope: 'read' });
+    return send(ctx, '/api/v1/events', { method: 'POST', headers: { ...json, authorization: `Bearer ${key.body.secret}` }, body: JSON.stringify(event) });
+  },
+  idempotency_key_reused: async (ctx) => {
+    const post = async (title: string) =>
+      ctx.browser.json(`${ctx.app.url}/api/v1/events`, { method: 'POST', body: JSON.stringify({ ...event, title }), headers: { 'x-csrf-token': await csrf(ctx.app, ctx.browser), 'idempotency-key': 'codes-reused' } });
+    assert.equal((await post('First')).status, 201);
+    return post('Second');
+  },
+  idempotency_key_in_use: async (ctx) => {
+    // The first request waits on a slow calendar check while the second arrives.
+    await addFault(ctx.app.runtime.sandbox!, { provider: 'google', operation: 'calendar.calendarList.list', fault: 'latency', ms: 1000, count: 1 });
+    const post = async () =>
+      ctx.browser.json(`${ctx.app.url}/api/v1/events`, { method: 'POST', body: JSON.stringify(event), headers: { 'x-csrf-token': await csrf(ctx.app, ctx.browser), 'idempotency-key': 'codes-in-use' } });
+    const first = post();
+    await new Promise((r) => setTimeout(r, 300));
+    const second = await post();
+    await first;
+    return second;
+  },
   internal: async (ctx) => {
     // A constraint only this title breaks: the insert fails inside the database.
     await ctx.app.runtime.db.query(`alter table events add constraint lc_codes_boom check (title <> 'Boom')`);

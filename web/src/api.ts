@@ -16,6 +16,12 @@ export type PreviewRequest = S['RecurrencePreviewRequest'];
 export type Preview = S['RecurrencePreview'];
 export type EventList = S['EventList'];
 export type PaymentList = S['PaymentList'];
+export type ApiKey = S['ApiKey'];
+export type CreatedApiKey = S['CreatedApiKey'];
+export type CreateApiKey = S['CreateApiKey'];
+export type OAuthClient = S['OAuthClient'];
+export type CreatedOAuthClient = S['CreatedOAuthClient'];
+export type CreateOAuthClient = S['CreateOAuthClient'];
 export type Problem = S['Problem'];
 export type EventState = Event['state'];
 export type PaymentStatus = Payment['status'];
@@ -40,7 +46,7 @@ let csrfToken: string | null = null;
 let clockOffset = 0;
 export const serverNow = () => Date.now() + clockOffset;
 
-async function call<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<T> {
+async function call<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
   const res = await fetch(path, {
     method,
     headers: {
@@ -88,5 +94,11 @@ export const api = {
   adminSettings: () => call<AdminSettings>('GET', '/api/v1/admin/settings'),
   saveAdminSettings: (body: InstanceSettings) => call<AdminSettings>('PUT', '/api/v1/admin/settings', body),
   paymentsPerDay: (days: number) => call<PaymentsPerDay>('GET', `/api/v1/admin/payments-per-day?days=${days}`),
+  apiKeys: () => call<{ apiKeys: ApiKey[] }>('GET', '/api/v1/api-keys'),
+  createApiKey: (body: CreateApiKey) => call<CreatedApiKey>('POST', '/api/v1/api-keys', body),
+  revokeApiKey: (id: string) => call<ApiKey>('DELETE', `/api/v1/api-keys/${enc(id)}`),
+  oauthClients: () => call<{ oauthClients: OAuthClient[] }>('GET', '/api/v1/oauth-clients'),
+  createOAuthClient: (body: CreateOAuthClient) => call<CreatedOAuthClient>('POST', '/api/v1/oauth-clients', body),
+  revokeOAuthClient: (id: string) => call<OAuthClient>('DELETE', `/api/v1/oauth-clients/${enc(id)}`),
   csrfToken: () => csrfToken,
 };

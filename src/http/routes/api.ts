@@ -132,6 +132,8 @@ export function registerApiRoutes(app: App, deps: ApiDeps) {
     '/api/v1/availability',
     {
       preValidation: signedIn,
+      // A question, not a change: a read-only API key may ask it.
+      config: { scope: 'read' },
       schema: {
         tags: ['events'],
         summary: 'Check an event’s time against your calendar’s busy periods (warns, never blocks by default)',
@@ -221,6 +223,7 @@ export function registerApiRoutes(app: App, deps: ApiDeps) {
       schema: {
         tags: ['events'],
         summary: 'The next occurrences of a recurring event in its time zone (no sign-in needed; rate-limited)',
+        security: [],
         body: PreviewBody,
         response: { 200: Preview, 400: Problem, 429: Problem },
       },

@@ -72,11 +72,18 @@ export function Settings({ me, setMe }: PageProps) {
           {error ? <p class="error">{error}</p> : null}
         </div>
       </section>
+      <section class="card" aria-labelledby="developers">
+        <h2 id="developers">{t.settings.developers}</h2>
+        <p>{t.settings.developersLead}</p>
+        <p>
+          <a href="/app/developers">{t.settings.developersLink}</a>
+        </p>
+      </section>
       <section class="card" aria-labelledby="session">
         <h2 id="session">{t.settings.session}</h2>
         {/* A plain form: signing out works the same with or without this page's script. */}
         <form method="post" action="/auth/logout">
-          <input type="hidden" name="_csrf" value={me.csrfToken} />
+          <input type="hidden" name="_csrf" value={me.csrfToken ?? ""} />
           <button type="submit">{t.settings.signOut}</button>
         </form>
       </section>
