@@ -78,6 +78,9 @@ export const PROBLEM_CODES = {
   too_many_streams: { kind: 'rate_limited', status: 429, doc: 'This person already has SSE_MAX_STREAMS_PER_USER live status streams open (tabs, devices); close one or poll.' },
   stream_capacity_reached: { kind: 'provider_unavailable', status: 503, doc: 'This instance already serves SSE_MAX_STREAMS live status streams; retry later (another instance may answer) or poll.' },
   signature_invalid: { kind: 'signature_invalid', status: 400, doc: 'A provider notification whose signature does not verify (forged, altered, stale, or from an untrusted certificate); nothing was stored.' },
+  // Outgoing webhooks.
+  webhook_url_refused: { kind: 'invalid_request', status: 400, doc: 'The webhook URL is not one LeadsCalendar delivers to: live mode takes only https URLs whose host is public (no private, loopback, link-local or reserved address).' },
+  too_many_webhook_endpoints: { kind: 'conflict', status: 409, doc: 'This person already has the most webhook endpoints allowed (16); delete one first.' },
   // The default code of each kind, for errors that carry no code of their own.
   invalid_request: { kind: 'invalid_request', status: 400, doc: 'A provider refused the request as invalid.' },
   unauthorized: { kind: 'unauthorized', status: 401, doc: 'Not signed in, or the Google connection needs reconnecting.' },

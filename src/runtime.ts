@@ -31,6 +31,11 @@ import { Mails } from './app/mails.ts';
 import { createSmtpMailer } from './providers/smtp/mailer.ts';
 import { registerEventStreamRoute } from './http/routes/event-stream.ts';
 import { EventChanges } from './app/event-changes.ts';
+import { Webhooks } from './app/webhooks.ts';
+import { createWebhookSender } from './providers/webhooks/sender.ts';
+import { registerWebhookEndpointRoutes } from './http/routes/webhook-endpoints.ts';
+import { eventDto } from './http/routes/api.ts';
+import { paymentDto } from './http/routes/payments.ts';
 
 export interface Runtime {
   /** Where the app listens, e.g. http://127.0.0.1:3000. */
@@ -42,6 +47,7 @@ export interface Runtime {
   payments: Payments;
   mails: Mails;
   google: GoogleConnections;
+  webhooks: Webhooks;
   log: Logger;
   endpoints: ProviderEndpoints;
   /** Graceful: stop taking requests, finish in-flight requests and jobs, close the database. */
@@ -91,7 +97,8 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       redirectUri: `${config.publicBaseUrl}/auth/google/callback`,
       oauthOrigin: endpoints.googleOAuth,
     });
-    const google = new GoogleConnections(db, oauth, new TokenCipher(secrets.encryptionKey), { rootUrl: endpoints.googleApi }, log.child({ component: 'google' }));
+    const cipher = new TokenCipher(secrets.encryptionKey);
+    const google = new GoogleConnections(db, oauth, cipher, { rootUrl: endpoints.googleApi }, log.child({ component: 'google' }));
     const mailer = createSmtpMailer({ url: config.mail.smtpUrl, from: config.mail.from });
     cleanup.unshift(async () => mailer.close());
     const mails = new Mails(
@@ -137,6 +144,17 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       paymentTtlMinutes: config.paymentTtlMinutes,
       ...config.calendar,
     }, log.child({ component: 'events' }), payments, mails);
+    // Outgoing webhooks: the body shows a record as the API does (http's presentation, given here).
+    const webhooks = new Webhooks(
+      db,
+      jobs,
+      createWebhookSender({ mode: config.mode, timeoutMs: config.webhooks.timeoutMs, userAgent: 'LeadsCalendar-Webhooks/1.0' }),
+      cipher,
+      mails,
+      { event: eventDto, payment: paymentDto },
+      { ...config.webhooks, sweepIntervalSeconds: Math.max(config.jobPollIntervalSeconds, 5) },
+      log.child({ component: 'webhooks' }),
+    );
     const changes = new EventChanges(db, { perUser: config.liveStatus.maxStreamsPerUser, total: config.liveStatus.maxStreams }, log.child({ component: 'live-status' }));
     await changes.start();
     cleanup.unshift(() => changes.stop());
@@ -178,13 +196,17 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       sessions,
     });
     registerAuthRoutes(app, { sessions, signIn });
-    registerApiRoutes(app, { sessions, events, google, users: new Users(db) });
-    registerPaymentRoutes(app, { sessions, payments });
+    registerApiRoutes(app, { sessions, events, google, users: new Users(db), webhooks });
+    registerPaymentRoutes(app, { sessions, payments, webhooks });
+    registerWebhookEndpointRoutes(app, { sessions, webhooks });
     registerEventStreamRoute(app, { sessions, events, payments, changes, heartbeatSeconds: config.liveStatus.heartbeatSeconds });
     registerWebhookRoutes(app, { payments });
 
     await jobs.start();
     cleanup.unshift(() => jobs.stop(config.shutdownTimeoutMs));
+    // After the queue: dispatching sends jobs.
+    await webhooks.start();
+    cleanup.unshift(() => webhooks.stop());
     payments.startReconciler();
     cleanup.unshift(async () => payments.stopReconciler());
     const url = await app.listen({ host: config.host, port: config.port });
@@ -202,6 +224,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       payments,
       mails,
       google,
+      webhooks,
       log,
       endpoints,
       close() {
