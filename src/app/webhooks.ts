@@ -350,17 +350,21 @@ export class Webhooks {
         return d;
       }
       const since = await repo.markEndpointFailing(tx, endpoint.id, now);
-      if (now.getTime() - since.getTime() >= this.cfg.retryWindowSeconds * 1000 && !endpoint.disabledAt) {
+      const next = how.scheduled === undefined ? null : nextAttemptAt(event.createdAt, how.scheduled, now, this.cfg);
+      // Failing for the whole window: measured on the clock, or by this event's retries running out
+      // with no success at this endpoint since its first attempt.
+      const windowOver =
+        now.getTime() - since.getTime() >= this.cfg.retryWindowSeconds * 1000 ||
+        (how.scheduled !== undefined && next === null && since <= ((await repo.firstAttemptAt(tx, event.id, endpoint.id)) ?? now));
+      if (windowOver && !endpoint.disabledAt) {
         const reason = `Every delivery failed since ${since.toISOString()}; the last: ${error}`.slice(0, 1000);
         await repo.updateEndpoint(tx, endpoint.id, { disabledAt: now, disabledReason: reason });
         await this.mails.queueEndpointDisabled(tx, endpoint.id);
         how.log.warn({ endpointId: endpoint.id }, 'webhook endpoint disabled: failing for the whole retry window');
-        return d;
-      }
-      if (how.scheduled !== undefined) {
-        const next = nextAttemptAt(event.createdAt, how.scheduled, now, this.cfg);
-        if (next) await this.#queue(tx, { webhookEventId: event.id, endpointId: endpoint.id, attempt: how.scheduled + 1 }, next);
-        else how.log.warn({ endpointId: endpoint.id, webhookEventId: event.id }, 'webhook not delivered: retry window over');
+      } else if (next) {
+        await this.#queue(tx, { webhookEventId: event.id, endpointId: endpoint.id, attempt: how.scheduled! + 1 }, next);
+      } else if (how.scheduled !== undefined) {
+        how.log.warn({ endpointId: endpoint.id, webhookEventId: event.id }, 'webhook not delivered: retry window over');
       }
       return d;
     });

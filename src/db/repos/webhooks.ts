@@ -269,6 +269,15 @@ export async function nextAttemptNumber(q: Queryable, webhookEventId: string, en
   return row?.n ?? 1;
 }
 
+/** When the retry schedule first tried this event at this endpoint. */
+export async function firstAttemptAt(q: Queryable, webhookEventId: string, endpointId: string): Promise<Date | null> {
+  const [row] = await q.query<{ at: Date | null }>(
+    'select min(at) as at from webhook_deliveries where webhook_event_id = $1 and endpoint_id = $2 and not manual',
+    [webhookEventId, endpointId],
+  );
+  return row?.at ?? null;
+}
+
 /** Only deliveries to the owner's endpoints. */
 export async function findUserDelivery(q: Queryable, userId: string, id: string): Promise<DeliveryRecord | null> {
   const rows = await q.query(
