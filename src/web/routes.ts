@@ -36,6 +36,7 @@ export function registerWebRoutes(app: App, opts: WebRouteOptions) {
   app.get('/app', { schema: { hide: true } }, signedInPage('Your events'));
   app.get('/app/new', { schema: { hide: true } }, signedInPage('New event'));
   app.get('/app/settings', { schema: { hide: true } }, signedInPage('Settings'));
+  app.get('/app/webhooks', { schema: { hide: true } }, signedInPage('Webhooks'));
   app.get<{ Params: { id: string } }>('/app/events/:id', { schema: { hide: true } }, signedInPage('Event'));
 
   app.get<{ Params: { file: string } }>('/assets/:file', { schema: { hide: true } }, async (req, reply) => {

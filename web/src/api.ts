@@ -17,6 +17,13 @@ export type Preview = S['RecurrencePreview'];
 export type EventList = S['EventList'];
 export type PaymentList = S['PaymentList'];
 export type Problem = S['Problem'];
+export type WebhookEndpoint = S['WebhookEndpoint'];
+export type WebhookEndpointWithSecret = S['WebhookEndpointWithSecret'];
+export type WebhookDelivery = S['WebhookDelivery'];
+export type WebhookDeliveryList = S['WebhookDeliveryList'];
+export type WebhookType = S['WebhookType'];
+export type CreateWebhookEndpoint = S['CreateWebhookEndpoint'];
+export type UpdateWebhookEndpoint = S['UpdateWebhookEndpoint'];
 export type EventState = Event['state'];
 export type PaymentStatus = Payment['status'];
 export type Provider = Payment['provider'];
@@ -37,7 +44,7 @@ let csrfToken: string | null = null;
 let clockOffset = 0;
 export const serverNow = () => Date.now() + clockOffset;
 
-async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+async function call<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
   const res = await fetch(path, {
     method,
     headers: {
@@ -82,5 +89,13 @@ export const api = {
   pay: (id: string, provider: Provider) => call<Payment>('POST', `/api/v1/events/${enc(id)}/payments`, { provider }),
   cancel: (id: string) => call<Event>('POST', `/api/v1/events/${enc(id)}/cancel`),
   disconnectGoogle: () => call<null>('POST', '/api/v1/google/disconnect'),
+  webhookEndpoints: () => call<{ endpoints: WebhookEndpoint[] }>('GET', '/api/v1/webhook-endpoints'),
+  createWebhookEndpoint: (body: CreateWebhookEndpoint) => call<WebhookEndpointWithSecret>('POST', '/api/v1/webhook-endpoints', body),
+  updateWebhookEndpoint: (id: string, body: UpdateWebhookEndpoint) => call<WebhookEndpoint>('PATCH', `/api/v1/webhook-endpoints/${enc(id)}`, body),
+  deleteWebhookEndpoint: (id: string) => call<null>('DELETE', `/api/v1/webhook-endpoints/${enc(id)}`),
+  rotateWebhookSecret: (id: string) => call<WebhookEndpointWithSecret>('POST', `/api/v1/webhook-endpoints/${enc(id)}/rotate-secret`),
+  webhookDeliveries: (id: string, cursor?: string | null) =>
+    call<WebhookDeliveryList>('GET', `/api/v1/webhook-endpoints/${enc(id)}/deliveries?limit=20${cursor ? `&cursor=${enc(cursor)}` : ''}`),
+  redeliverWebhook: (deliveryId: string) => call<WebhookDelivery>('POST', `/api/v1/webhook-deliveries/${enc(deliveryId)}/redeliver`),
   csrfToken: () => csrfToken,
 };

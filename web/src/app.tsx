@@ -11,6 +11,7 @@ import { Landing } from './pages/landing.tsx';
 import { NotFound } from './pages/not-found.tsx';
 import { Settings } from './pages/settings.tsx';
 import { Tour } from './pages/tour.tsx';
+import { Webhooks } from './pages/webhooks.tsx';
 
 export interface PageProps {
   me: Me;
@@ -18,7 +19,7 @@ export interface PageProps {
 }
 
 type Route =
-  | { page: 'landing' | 'tour' | 'dashboard' | 'create' | 'settings' | 'not-found' }
+  | { page: 'landing' | 'tour' | 'dashboard' | 'create' | 'settings' | 'webhooks' | 'not-found' }
   | { page: 'event'; id: string };
 
 /** The same list the server answers pages for (src/web/routes.ts); anything else is a 404. */
@@ -29,12 +30,13 @@ function route(path: string): Route {
   if (p === '/app') return { page: 'dashboard' };
   if (p === '/app/new') return { page: 'create' };
   if (p === '/app/settings') return { page: 'settings' };
+  if (p === '/app/webhooks') return { page: 'webhooks' };
   const m = /^\/app\/events\/([0-9a-f-]{36})$/i.exec(p);
   if (m) return { page: 'event', id: m[1]! };
   return { page: 'not-found' };
 }
 
-const SIGNED_IN_ONLY = new Set(['dashboard', 'create', 'settings', 'event']);
+const SIGNED_IN_ONLY = new Set(['dashboard', 'create', 'settings', 'webhooks', 'event']);
 
 export function App() {
   const path = usePath();
@@ -60,6 +62,7 @@ export function App() {
   else if (r.page === 'dashboard') content = <Dashboard me={me} setMe={setMe} />;
   else if (r.page === 'create') content = <CreateEvent me={me} setMe={setMe} />;
   else if (r.page === 'settings') content = <Settings me={me} setMe={setMe} />;
+  else if (r.page === 'webhooks') content = <Webhooks me={me} setMe={setMe} />;
   else if (r.page === 'event') content = <EventPage key={r.id} id={r.id} me={me} setMe={setMe} />;
 
   return (

@@ -60,3 +60,6 @@ export function addDays(date: string, n: number): string {
   d.setUTCDate(d.getUTCDate() + n);
   return d.toISOString().slice(0, 10);
 }
+
+/** A duration in milliseconds as the locale writes it ("1,234 ms"). */
+export const milliseconds = (ms: number): string => new Intl.NumberFormat(locale(), { style: 'unit', unit: 'millisecond', unitDisplay: 'short' }).format(ms);

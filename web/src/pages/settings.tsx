@@ -66,6 +66,15 @@ export function Settings({ me, setMe }: PageProps) {
           {error ? <p class="error">{error}</p> : null}
         </div>
       </section>
+      <section class="card" aria-labelledby="integrations">
+        <h2 id="integrations">{t.settings.integrations}</h2>
+        <p>{t.settings.webhooksLead}</p>
+        <p>
+          <a href="/app/webhooks" id="webhooks-link">
+            {t.settings.webhooksLink}
+          </a>
+        </p>
+      </section>
       <section class="card" aria-labelledby="session">
         <h2 id="session">{t.settings.session}</h2>
         {/* A plain form: signing out works the same with or without this page's script. */}
