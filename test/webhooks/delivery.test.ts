@@ -5,7 +5,7 @@ import { setState } from '../../src/db/repos/events.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import type { Browser } from '../support/browser.ts';
 import { signIn } from '../support/google.ts';
-import { createEvent } from '../support/payments.ts';
+import { createEvent, payAtBinance, startPayment, waitForEvent } from '../support/payments.ts';
 import { waitFor } from '../support/wait.ts';
 import { mailsOf, outbox } from '../mail/support.ts';
 import { api, Receiver } from './support.ts';
@@ -114,6 +114,36 @@ describe('outgoing webhooks', () => {
     } finally {
       await all.close();
       await some.close();
+    }
+  });
+
+  it('announces a booking paid with Binance Pay: created, paid, confirmed, each with the record as it then was', async () => {
+    const r = await Receiver.start();
+    try {
+      const ep = (await api(app, browser, 'POST', '/api/v1/webhook-endpoints', { url: r.url })).body;
+      const event = await createEvent(app, browser, { title: 'Paid and announced' });
+      const payment = await startPayment(app, browser, event.id, 'binance');
+      await payAtBinance(app, payment.providerReference.orderId);
+      await waitForEvent(app, browser, event.id, 'confirmed');
+      const want = ['event.created', 'payment.created', 'payment.completed', 'event.confirmed'];
+      await waitFor('four webhooks', () => r.received.length >= want.length || null, 20_000);
+      await new Promise((res) => setTimeout(res, 500));
+      const got = r.received.map((x) => JSON.parse(x.body));
+      assert.deepEqual(got.map((b) => b.type).sort(), [...want].sort());
+      const byType = Object.fromEntries(got.map((b) => [b.type, b]));
+      assert.equal(byType['payment.created'].data.status, 'created');
+      assert.equal(byType['payment.completed'].data.status, 'captured');
+      assert.equal(byType['payment.completed'].data.id, payment.id);
+      assert.equal(byType['payment.completed'].data.charge.currency, 'USDT');
+      assert.equal(byType['event.confirmed'].data.state, 'confirmed');
+      // "created" orders them as they happened, whatever order they arrived in.
+      assert.deepEqual([...got].sort((a, b) => a.created.localeCompare(b.created)).map((b) => b.type), want);
+      const p = (await api(app, browser, 'GET', `/api/v1/payments/${payment.id}`)).body;
+      await waitFor('the payment shows its deliveries', async () => ((await api(app, browser, 'GET', `/api/v1/payments/${payment.id}`)).body.webhookDeliveries.length >= 2) || null);
+      assert.ok(Array.isArray(p.webhookDeliveries));
+      await api(app, browser, 'DELETE', `/api/v1/webhook-endpoints/${ep.id}`);
+    } finally {
+      await r.close();
     }
   });
 

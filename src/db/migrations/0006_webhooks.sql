@@ -34,7 +34,8 @@ create table webhook_events (
   audit_id bigint not null unique references audit_trail(id) on delete cascade,
   snapshot jsonb not null,
   body text,
-  created_at timestamptz not null default now(),
+  -- The clock, not the transaction's start: two webhooks of one transaction keep their order.
+  created_at timestamptz not null default clock_timestamp(),
   dispatched_at timestamptz
 );
 create index webhook_events_undispatched on webhook_events (created_at) where dispatched_at is null;
