@@ -40,6 +40,8 @@ export async function openApiDocument() {
   registerWebhookRoutes(app, { payments: unused });
   const { registerCredentialRoutes } = await import('../src/http/routes/credentials.ts');
   registerCredentialRoutes(app, { sessions: unused, credentials: unused });
+  const { registerWebhookEndpointRoutes } = await import('../src/http/routes/webhook-endpoints.ts');
+  registerWebhookEndpointRoutes(app, { sessions: unused, webhooks: unused });
   const { registerAdminRoutes } = await import('../src/http/routes/admin.ts');
   registerAdminRoutes(app, { sessions: unused, users: unused, admins: unused, settings: unused });
   const { registerEventStreamRoute } = await import('../src/http/routes/event-stream.ts');

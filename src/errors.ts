@@ -83,6 +83,9 @@ export const PROBLEM_CODES = {
   insufficient_scope: { kind: 'forbidden', status: 403, doc: 'The API key or access token has the read scope; this request changes something and needs write.' },
   idempotency_key_reused: { kind: 'invalid_request', status: 422, doc: 'This Idempotency-Key was already used with another method, path or body in the last 24 hours.' },
   idempotency_key_in_use: { kind: 'conflict', status: 409, doc: 'A request with this Idempotency-Key is still running; retry after Retry-After seconds to get its answer.' },
+  // Outgoing webhooks.
+  webhook_url_refused: { kind: 'invalid_request', status: 400, doc: 'The webhook URL is not one LeadsCalendar delivers to: live mode takes only https URLs whose host is public (no private, loopback, link-local or reserved address).' },
+  too_many_webhook_endpoints: { kind: 'conflict', status: 409, doc: 'This person already has the most webhook endpoints allowed (16); delete one first.' },
   // The default code of each kind, for errors that carry no code of their own.
   invalid_request: { kind: 'invalid_request', status: 400, doc: 'A provider refused the request as invalid.' },
   unauthorized: { kind: 'unauthorized', status: 401, doc: 'Not signed in, or the Google connection needs reconnecting.' },

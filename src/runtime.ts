@@ -38,6 +38,11 @@ import { registerAdminRoutes } from './http/routes/admin.ts';
 import { Credentials } from './app/credentials.ts';
 import { registerIdempotency } from './http/idempotency.ts';
 import { registerCredentialRoutes } from './http/routes/credentials.ts';
+import { Webhooks } from './app/webhooks.ts';
+import { createWebhookSender } from './providers/webhooks/sender.ts';
+import { registerWebhookEndpointRoutes } from './http/routes/webhook-endpoints.ts';
+import { eventDto } from './http/routes/api.ts';
+import { paymentDto } from './http/routes/payments.ts';
 
 export interface Runtime {
   /** Where the app listens, e.g. http://127.0.0.1:3000. */
@@ -51,6 +56,7 @@ export interface Runtime {
   settings: InstanceSettingsStore;
   mails: Mails;
   google: GoogleConnections;
+  webhooks: Webhooks;
   log: Logger;
   endpoints: ProviderEndpoints;
   /** Graceful: stop taking requests, finish in-flight requests and jobs, close the database. */
@@ -100,7 +106,8 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       redirectUri: `${config.publicBaseUrl}/auth/google/callback`,
       oauthOrigin: endpoints.googleOAuth,
     });
-    const google = new GoogleConnections(db, oauth, new TokenCipher(secrets.encryptionKey), { rootUrl: endpoints.googleApi }, log.child({ component: 'google' }));
+    const cipher = new TokenCipher(secrets.encryptionKey);
+    const google = new GoogleConnections(db, oauth, cipher, { rootUrl: endpoints.googleApi }, log.child({ component: 'google' }));
     const mailer = createSmtpMailer({ url: config.mail.smtpUrl, from: config.mail.from });
     cleanup.unshift(async () => mailer.close());
     const mails = new Mails(
@@ -153,6 +160,17 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       settings,
       ...config.calendar,
     }, log.child({ component: 'events' }), payments, mails);
+    // Outgoing webhooks: the body shows a record as the API does (http's presentation, given here).
+    const webhooks = new Webhooks(
+      db,
+      jobs,
+      createWebhookSender({ mode: config.mode, timeoutMs: config.webhooks.timeoutMs, userAgent: 'LeadsCalendar-Webhooks/1.0' }),
+      cipher,
+      mails,
+      { event: eventDto, payment: paymentDto },
+      { ...config.webhooks, sweepIntervalSeconds: Math.max(config.jobPollIntervalSeconds, 5) },
+      log.child({ component: 'webhooks' }),
+    );
     const changes = new EventChanges(db, { perUser: config.liveStatus.maxStreamsPerUser, total: config.liveStatus.maxStreams }, log.child({ component: 'live-status' }));
     await changes.start();
     cleanup.unshift(() => changes.stop());
@@ -207,14 +225,18 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     registerCredentialRoutes(app, { sessions, credentials });
     const users = new Users(db);
     const admins = new Admins(db, config.adminEmails);
-    registerApiRoutes(app, { sessions, events, google, users, admins });
+    registerApiRoutes(app, { sessions, events, google, users, admins, webhooks });
     registerAdminRoutes(app, { sessions, users, admins, settings });
-    registerPaymentRoutes(app, { sessions, payments });
+    registerPaymentRoutes(app, { sessions, payments, webhooks });
+    registerWebhookEndpointRoutes(app, { sessions, webhooks });
     registerEventStreamRoute(app, { sessions, events, payments, changes, heartbeatSeconds: config.liveStatus.heartbeatSeconds });
     registerWebhookRoutes(app, { payments });
 
     await jobs.start();
     cleanup.unshift(() => jobs.stop(config.shutdownTimeoutMs));
+    // After the queue: dispatching sends jobs.
+    await webhooks.start();
+    cleanup.unshift(() => webhooks.stop());
     payments.startReconciler();
     cleanup.unshift(async () => payments.stopReconciler());
     const url = await app.listen({ host: config.host, port: config.port });
@@ -233,6 +255,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       settings,
       mails,
       google,
+      webhooks,
       log,
       endpoints,
       close() {

@@ -8,7 +8,8 @@ import { isAppError } from '../errors.ts';
 import type { JobContext, JobQueue } from '../jobs/queue.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { MailPort } from '../ports/mail.ts';
-import { confirmationMail, moneyReturnedMail, reminderMail, type MailContent, type MailKind } from './mail/content.ts';
+import { findEndpoint } from '../db/repos/webhooks.ts';
+import { confirmationMail, moneyReturnedMail, reminderMail, webhookEndpointDisabledMail, type MailContent, type MailKind } from './mail/content.ts';
 
 /**
  * The mails LeadsCalendar sends the person who booked: a confirmation (with an .ics and a
@@ -28,12 +29,14 @@ export const MAIL_QUEUE = 'mail.send';
 export const MAIL_RETRY_LIMIT = 12;
 export const MAIL_RETRY_DELAY_SECONDS = 5;
 
-export interface MailJob {
-  kind: MailKind;
-  eventId: string;
-  /** money_returned: the payment whose money went back. */
-  paymentId?: string;
-}
+export type MailJob =
+  | {
+      kind: Exclude<MailKind, 'webhook_endpoint_disabled'>;
+      eventId: string;
+      /** money_returned: the payment whose money went back. */
+      paymentId?: string;
+    }
+  | { kind: 'webhook_endpoint_disabled'; endpointId: string };
 
 export interface MailsConfig {
   publicBaseUrl: string;
@@ -50,7 +53,12 @@ export interface MailHooks {
   queueReminder(tx: Tx, event: Pick<EventRecord, 'id' | 'pendingUntil'>): Promise<void>;
 }
 
-export class Mails implements MailHooks {
+/** What the webhooks side calls, inside its own transactions. */
+export interface WebhookMailHooks {
+  queueEndpointDisabled(tx: Tx, endpointId: string): Promise<void>;
+}
+
+export class Mails implements MailHooks, WebhookMailHooks {
   constructor(
     private readonly db: Database,
     private readonly jobs: JobQueue,
@@ -87,29 +95,44 @@ export class Mails implements MailHooks {
     await this.jobs.send(tx, MAIL_QUEUE, { kind: 'payment_reminder', eventId: event.id } satisfies MailJob, { startAfter, singletonKey: `payment_reminder:${event.id}` });
   }
 
+  async queueEndpointDisabled(tx: Tx, endpointId: string): Promise<void> {
+    // One waiting mail per endpoint; disabled again after being enabled and the mail sent, it is told again.
+    const job: MailJob = { kind: 'webhook_endpoint_disabled', endpointId };
+    await this.jobs.send(tx, MAIL_QUEUE, job, { singletonKey: `webhook_endpoint_disabled:${endpointId}` });
+  }
+
   /** The `mail.send` job: writes the mail from the records as they are now, and sends it if it is still true. */
   async deliver(job: MailJob, ctx: Pick<JobContext, 'log' | 'lastAttempt'>): Promise<void> {
-    const mail = await this.#compose(job);
+    const mail = job.kind === 'webhook_endpoint_disabled' ? await this.#composeEndpointDisabled(job.endpointId) : await this.#compose(job);
+    const subjectId = job.kind === 'webhook_endpoint_disabled' ? job.endpointId : (job.paymentId ?? job.eventId);
     if (!mail) {
-      ctx.log.info({ kind: job.kind, eventId: job.eventId }, 'mail no longer applies; not sent');
+      ctx.log.info({ kind: job.kind, subjectId }, 'mail no longer applies; not sent');
       return;
     }
-    const subjectId = job.paymentId ?? job.eventId;
     try {
       await this.mailer.send({ ...mail.content, to: mail.to, messageId: `<${job.kind}.${subjectId}@${this.#domain()}>` });
     } catch (err) {
       if (isAppError(err, 'invalid_request')) {
         // The server refused the address for good: retrying cannot deliver it.
-        ctx.log.warn({ kind: job.kind, eventId: job.eventId, err }, 'mail refused by the mail server; not retried');
+        ctx.log.warn({ kind: job.kind, subjectId, err }, 'mail refused by the mail server; not retried');
         return;
       }
-      if (ctx.lastAttempt) this.log.error({ kind: job.kind, eventId: job.eventId, err }, 'mail not sent: the mail server kept failing');
+      if (ctx.lastAttempt) this.log.error({ kind: job.kind, subjectId, err }, 'mail not sent: the mail server kept failing');
       throw err;
     }
-    ctx.log.info({ kind: job.kind, eventId: job.eventId }, 'mail sent');
+    ctx.log.info({ kind: job.kind, subjectId }, 'mail sent');
   }
 
-  async #compose(job: MailJob): Promise<{ to: string; content: MailContent } | null> {
+  /** Re-checked when it runs: enabled again (or deleted) since, no mail. */
+  async #composeEndpointDisabled(endpointId: string): Promise<{ to: string; content: MailContent } | null> {
+    const endpoint = await findEndpoint(this.db, endpointId);
+    if (!endpoint?.disabledAt) return null;
+    const user = await findUser(this.db, endpoint.userId);
+    if (!user?.email) return null;
+    return { to: user.email, content: webhookEndpointDisabledMail(endpoint, { webhooksPage: `${this.cfg.publicBaseUrl}/app/webhooks` }) };
+  }
+
+  async #compose(job: Extract<MailJob, { eventId: string }>): Promise<{ to: string; content: MailContent } | null> {
     const e = await events.findEvent(this.db, job.eventId);
     if (!e) return null;
     const user = await findUser(this.db, e.userId);

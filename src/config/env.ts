@@ -86,6 +86,13 @@ const base = z.object({
   GOOGLE_RECONNECT_WINDOW_HOURS: z.coerce.number().min(0).max(30 * 24).default(72),
   GOOGLE_SEND_UPDATES: z.enum(['all', 'externalOnly', 'none']).default('all'),
   CALENDAR_CONFLICTS: z.enum(['warn', 'block']).default('warn'),
+  // Outgoing webhooks (docs/webhooks.md): one attempt's time limit, the backoff between attempts,
+  // how long attempts go on (an endpoint failing that long is disabled), and a rotation's overlap.
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  WEBHOOK_RETRY_BASE_SECONDS: z.coerce.number().min(0.01).max(3600).default(60),
+  WEBHOOK_RETRY_MAX_DELAY_SECONDS: z.coerce.number().min(0.01).max(7 * 24 * 3600).default(12 * 3600),
+  WEBHOOK_RETRY_WINDOW_SECONDS: z.coerce.number().min(1).max(30 * 24 * 3600).default(3 * 24 * 3600),
+  WEBHOOK_SECRET_OVERLAP_SECONDS: z.coerce.number().int().min(0).max(30 * 24 * 3600).default(24 * 3600),
   GOOGLE_CLIENT_ID: z.string().min(1).optional(),
   GOOGLE_CLIENT_SECRET: z.string().min(1).optional(),
   PAYPAL_CLIENT_ID: z.string().min(1).optional(),
@@ -159,6 +166,8 @@ export interface Config {
   };
   /** Live status streams (GET /api/v1/events/{id}/stream). */
   liveStatus: { heartbeatSeconds: number; maxStreamsPerUser: number; maxStreams: number };
+  /** Outgoing webhooks: in live mode only https and public addresses (see providers/webhooks). */
+  webhooks: { timeoutMs: number; retryBaseSeconds: number; retryMaxDelaySeconds: number; retryWindowSeconds: number; secretOverlapSeconds: number };
   google: { clientId: string; clientSecret: string };
   calendar: { reconnectWindowHours: number; sendUpdates: 'all' | 'externalOnly' | 'none'; conflicts: 'warn' | 'block' };
   /** Sandbox mode only, when the launcher said where the emulators listen: linked from the UI. */
@@ -290,6 +299,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       heartbeatSeconds: raw.SSE_HEARTBEAT_SECONDS,
       maxStreamsPerUser: raw.SSE_MAX_STREAMS_PER_USER,
       maxStreams: raw.SSE_MAX_STREAMS,
+    },
+    webhooks: {
+      timeoutMs: raw.WEBHOOK_TIMEOUT_MS,
+      retryBaseSeconds: raw.WEBHOOK_RETRY_BASE_SECONDS,
+      retryMaxDelaySeconds: raw.WEBHOOK_RETRY_MAX_DELAY_SECONDS,
+      retryWindowSeconds: raw.WEBHOOK_RETRY_WINDOW_SECONDS,
+      secretOverlapSeconds: raw.WEBHOOK_SECRET_OVERLAP_SECONDS,
     },
     calendar: {
       reconnectWindowHours: raw.GOOGLE_RECONNECT_WINDOW_HOURS,

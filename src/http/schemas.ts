@@ -4,6 +4,7 @@ import { PAYMENT_STATES } from '../domain/payment-state.ts';
 import { CONNECTION_STATUSES } from '../domain/google-connection.ts';
 import { SEND_UPDATES } from '../domain/send-updates.ts';
 import { PAYPAL_INTENTS, PROVIDERS, RATE_PATTERN, SETTING_BOUNDS, SETTING_NAMES } from '../domain/instance-settings.ts';
+import { WEBHOOK_TYPES } from '../domain/webhook-types.ts';
 
 /** The public API's shapes. They validate requests and produce the OpenAPI document. */
 
@@ -128,8 +129,88 @@ export const PaymentTimelineEntry = z
 
 export const TimelineEntry = z.discriminatedUnion('subject', [EventTimelineEntry, PaymentTimelineEntry]).meta({ id: 'TimelineEntry' });
 
+// ── Outgoing webhooks (docs/webhooks.md) ────────────────────────────────────────────────────────
+
+export const WebhookType = z.enum(WEBHOOK_TYPES).meta({ id: 'WebhookType' });
+
+export const WebhookDelivery = z
+  .object({
+    id: z.string().uuid(),
+    endpointId: z.string().uuid(),
+    webhookEventId: z.string().uuid().describe('The `id` of the webhook body: the same on every attempt.'),
+    type: WebhookType,
+    attempt: z.number().int().describe('1 for the first attempt of this event at this endpoint; redeliveries count on.'),
+    manual: z.boolean().describe('Sent again by a person (redeliver), outside the retry schedule.'),
+    succeeded: z.boolean().describe('The endpoint answered 2xx.'),
+    statusCode: z.number().int().nullable().describe('The endpoint’s HTTP status; null when it did not answer.'),
+    durationMs: z.number().int(),
+    responseExcerpt: z.string().nullable().describe('The start of the answer’s body, at most 1 kB.'),
+    error: z.string().nullable().describe('Why the attempt failed: no answer in time, a refused address, a non-2xx status, a redirect.'),
+    at: z.string(),
+  })
+  .meta({ id: 'WebhookDelivery' });
+
+const webhookDeliveries = z.array(WebhookDelivery).describe('Every webhook delivery attempt about it, oldest first.');
+
+const webhookTypes = z
+  .array(WebhookType)
+  .min(1)
+  .max(WEBHOOK_TYPES.length)
+  .nullable()
+  .describe('The webhook types sent to this endpoint; null (or omitted at creation): every type, including types added later.');
+
+export const WebhookEndpoint = z
+  .object({
+    id: z.string().uuid(),
+    url: z.string(),
+    description: z.string(),
+    types: webhookTypes,
+    enabled: z.boolean(),
+    disabledAt: z.string().nullable(),
+    disabledReason: z.string().nullable().describe('Why it was disabled: by you, or after failing for the whole retry window.'),
+    previousSecretExpiresAt: z.string().nullable().describe('After a rotation, the previous secret also signs until then.'),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'WebhookEndpoint' });
+
+export const WebhookEndpointWithSecret = WebhookEndpoint.extend({
+  secret: z.string().describe('The signing secret (whsec_…). Shown only in this answer: store it now.'),
+}).meta({ id: 'WebhookEndpointWithSecret' });
+
+const webhookUrl = text().url().max(2000).describe('Where deliveries are POSTed. Live mode: https, and a host with public addresses only.');
+
+export const CreateWebhookEndpointBody = z
+  .object({
+    url: webhookUrl,
+    description: text().max(500).optional(),
+    types: webhookTypes.optional(),
+  })
+  .strict()
+  .meta({ id: 'CreateWebhookEndpoint' });
+
+export const UpdateWebhookEndpointBody = z
+  .object({
+    url: webhookUrl.optional(),
+    description: text().max(500).optional(),
+    types: webhookTypes.optional(),
+    enabled: z.boolean().optional().describe('false: stop sending; true: send again (a disabled endpoint starts afresh).'),
+  })
+  .strict()
+  .meta({ id: 'UpdateWebhookEndpoint' });
+
+export const WebhookEndpointList = z.object({ endpoints: z.array(WebhookEndpoint) }).meta({ id: 'WebhookEndpointList' });
+
+export const WebhookDeliveryList = z
+  .object({
+    deliveries: z.array(WebhookDelivery).describe('Newest first.'),
+    nextCursor: z.string().nullable().describe('Pass as cursor to get the next page; null on the last page.'),
+  })
+  .meta({ id: 'WebhookDeliveryList' });
+
 export const EventWithHistory = Event.extend({
   timeline: z.array(TimelineEntry).describe('The audit trail: every change of the event and of its payments, oldest first.'),
+  webhookDeliveries,
 }).meta({ id: 'EventWithHistory' });
 
 export const Calendar = z
@@ -228,6 +309,7 @@ export const Payment = z
 
 export const PaymentWithHistory = Payment.extend({
   transitions: z.array(PaymentTimelineEntry).describe('Every change of this payment, oldest first.'),
+  webhookDeliveries,
 }).meta({ id: 'PaymentWithHistory' });
 
 export const StartPaymentBody = z

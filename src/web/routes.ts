@@ -63,6 +63,7 @@ export function registerWebRoutes(app: App, opts: WebRouteOptions) {
   app.get('/app/new', { schema: { hide: true } }, signedInPage('New event'));
   app.get('/app/settings', { schema: { hide: true } }, signedInPage('Settings'));
   app.get('/app/developers', { schema: { hide: true } }, signedInPage('Developers'));
+  app.get('/app/webhooks', { schema: { hide: true } }, signedInPage('Webhooks'));
   app.get<{ Params: { id: string } }>('/app/events/:id', { schema: { hide: true } }, signedInPage('Event'));
 
   app.get<{ Params: { file: string } }>('/assets/:file', { schema: { hide: true } }, async (req, reply) => {

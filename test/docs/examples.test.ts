@@ -130,6 +130,15 @@ describe('documentation examples', () => {
       assert.match(stdout, /^free\/busy: 0 conflict\(s\) in 1 occurrence\(s\) checked$/m);
     });
 
+    it('webhook-receiver.mjs verifies a delivery and refuses a tampered and a stale one', async () => {
+      const { stdout } = await example('webhook-receiver.mjs');
+      assert.match(stdout, /^endpoint [0-9a-f-]{36} receives event\.created$/m);
+      assert.match(stdout, /^verified event\.created [0-9a-f-]{36} about event [0-9a-f-]{36} \(pending_payment\)$/m);
+      assert.match(stdout, /^booked event [0-9a-f-]{36}: same$/m);
+      assert.match(stdout, /^tampered: mismatch$/m);
+      assert.match(stdout, /^stale: stale$/m);
+    });
+
     it('pay-with-paypal.mjs approves at PayPal, follows the return URL and ends confirmed', async () => {
       const { stdout } = await example('pay-with-paypal.mjs');
       const event = /^event ([0-9a-f-]{36}) is pending_payment, price 1\.00 USD$/m.exec(stdout)?.[1];

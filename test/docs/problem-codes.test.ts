@@ -230,6 +230,14 @@ const PRODUCERS: Record<ProblemCode, (ctx: Ctx) => Promise<Seen>> = {
     await addFault(ctx.app.runtime.sandbox!, { provider: 'paypal', operation: 'orders.create', fault: 'http_error', status: 403, count: 1 });
     return apiPost(ctx.app, ctx.browser, `/api/v1/events/${created.body.event.id}/payments`, { provider: 'paypal' });
   },
+  webhook_url_refused: (ctx) => apiPost(ctx.app, ctx.browser, '/api/v1/webhook-endpoints', { url: 'ftp://files.example.com/hooks' }),
+  too_many_webhook_endpoints: async (ctx) => {
+    for (let i = 0; i < 20; i++) {
+      const r = await apiPost(ctx.app, ctx.browser, '/api/v1/webhook-endpoints', { url: `http://127.0.0.1:9/hook-${i}` });
+      if (r.status !== 201) return r;
+    }
+    assert.fail('no refusal within 20 endpoints');
+  },
   too_many_streams: async (ctx) => {
     const created = await apiPost(ctx.app, ctx.browser, '/api/v1/events', event);
     const url = `${ctx.app.url}/api/v1/events/${created.body.event.id}/stream`;

@@ -23,6 +23,13 @@ export type OAuthClient = S['OAuthClient'];
 export type CreatedOAuthClient = S['CreatedOAuthClient'];
 export type CreateOAuthClient = S['CreateOAuthClient'];
 export type Problem = S['Problem'];
+export type WebhookEndpoint = S['WebhookEndpoint'];
+export type WebhookEndpointWithSecret = S['WebhookEndpointWithSecret'];
+export type WebhookDelivery = S['WebhookDelivery'];
+export type WebhookDeliveryList = S['WebhookDeliveryList'];
+export type WebhookType = S['WebhookType'];
+export type CreateWebhookEndpoint = S['CreateWebhookEndpoint'];
+export type UpdateWebhookEndpoint = S['UpdateWebhookEndpoint'];
 export type EventState = Event['state'];
 export type PaymentStatus = Payment['status'];
 export type Provider = Payment['provider'];
@@ -46,7 +53,7 @@ let csrfToken: string | null = null;
 let clockOffset = 0;
 export const serverNow = () => Date.now() + clockOffset;
 
-async function call<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
+async function call<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
   const res = await fetch(path, {
     method,
     headers: {
@@ -100,5 +107,13 @@ export const api = {
   oauthClients: () => call<{ oauthClients: OAuthClient[] }>('GET', '/api/v1/oauth-clients'),
   createOAuthClient: (body: CreateOAuthClient) => call<CreatedOAuthClient>('POST', '/api/v1/oauth-clients', body),
   revokeOAuthClient: (id: string) => call<OAuthClient>('DELETE', `/api/v1/oauth-clients/${enc(id)}`),
+  webhookEndpoints: () => call<{ endpoints: WebhookEndpoint[] }>('GET', '/api/v1/webhook-endpoints'),
+  createWebhookEndpoint: (body: CreateWebhookEndpoint) => call<WebhookEndpointWithSecret>('POST', '/api/v1/webhook-endpoints', body),
+  updateWebhookEndpoint: (id: string, body: UpdateWebhookEndpoint) => call<WebhookEndpoint>('PATCH', `/api/v1/webhook-endpoints/${enc(id)}`, body),
+  deleteWebhookEndpoint: (id: string) => call<null>('DELETE', `/api/v1/webhook-endpoints/${enc(id)}`),
+  rotateWebhookSecret: (id: string) => call<WebhookEndpointWithSecret>('POST', `/api/v1/webhook-endpoints/${enc(id)}/rotate-secret`),
+  webhookDeliveries: (id: string, cursor?: string | null) =>
+    call<WebhookDeliveryList>('GET', `/api/v1/webhook-endpoints/${enc(id)}/deliveries?limit=20${cursor ? `&cursor=${enc(cursor)}` : ''}`),
+  redeliverWebhook: (deliveryId: string) => call<WebhookDelivery>('POST', `/api/v1/webhook-deliveries/${enc(deliveryId)}/redeliver`),
   csrfToken: () => csrfToken,
 };

@@ -13,6 +13,7 @@ import { NotFound } from './pages/not-found.tsx';
 import { Settings } from './pages/settings.tsx';
 import { Developers } from './pages/api-keys.tsx';
 import { Tour } from './pages/tour.tsx';
+import { Webhooks } from './pages/webhooks.tsx';
 
 export interface PageProps {
   me: Me;
@@ -20,7 +21,7 @@ export interface PageProps {
 }
 
 type Route =
-  | { page: 'landing' | 'tour' | 'dashboard' | 'create' | 'settings' | 'developers' | 'not-found' }
+  | { page: 'landing' | 'tour' | 'dashboard' | 'create' | 'settings' | 'developers' | 'webhooks' | 'not-found' }
   | { page: 'event'; id: string };
 
 /** The same list the server answers pages for (src/web/routes.ts); anything else is a 404. */
@@ -32,12 +33,13 @@ function route(path: string): Route {
   if (p === '/app/new') return { page: 'create' };
   if (p === '/app/settings') return { page: 'settings' };
   if (p === '/app/developers') return { page: 'developers' };
+  if (p === '/app/webhooks') return { page: 'webhooks' };
   const m = /^\/app\/events\/([0-9a-f-]{36})$/i.exec(p);
   if (m) return { page: 'event', id: m[1]! };
   return { page: 'not-found' };
 }
 
-const SIGNED_IN_ONLY = new Set(['dashboard', 'create', 'settings', 'developers', 'event']);
+const SIGNED_IN_ONLY = new Set(['dashboard', 'create', 'settings', 'developers', 'webhooks', 'event']);
 
 export function App() {
   const path = usePath();
@@ -65,6 +67,7 @@ export function App() {
   else if (r.page === 'create') content = <CreateEvent me={me} setMe={setMe} />;
   else if (r.page === 'settings') content = <Settings me={me} setMe={setMe} />;
   else if (r.page === 'developers') content = <Developers me={me} setMe={setMe} />;
+  else if (r.page === 'webhooks') content = <Webhooks me={me} setMe={setMe} />;
   else if (r.page === 'event') content = <EventPage key={r.id} id={r.id} me={me} setMe={setMe} />;
 
   return (

@@ -65,3 +65,5 @@ export function addDays(date: string, n: number): string {
 export function shortDay(date: string): string {
   return new Intl.DateTimeFormat(locale(), { timeZone: 'UTC', month: 'short', day: 'numeric' }).format(new Date(`${date.slice(0, 10)}T12:00:00Z`));
 }
+/** A duration in milliseconds as the locale writes it ("1,234 ms"). */
+export const milliseconds = (ms: number): string => new Intl.NumberFormat(locale(), { style: 'unit', unit: 'millisecond', unitDisplay: 'short' }).format(ms);

@@ -10,7 +10,7 @@ import { eventIcs } from './ics.ts';
  * a simple HTML part; every value from a person (title, location, reasons…) is escaped in the HTML.
  */
 
-export type MailKind = 'confirmation' | 'money_returned' | 'payment_reminder';
+export type MailKind = 'confirmation' | 'money_returned' | 'payment_reminder' | 'webhook_endpoint_disabled';
 
 export interface MailContent {
   subject: string;
@@ -69,6 +69,26 @@ export function reminderMail(e: EventRecord, links: MailLinks): MailContent {
       { rows: eventRows(e) },
       { link: ['Pay now', links.eventPage] },
       { p: 'Already paid? Then nothing more is needed; this reminder crossed your payment.' },
+    ]),
+    attachments: [],
+  };
+}
+
+/** An integrator's endpoint kept failing for the whole retry window: it is switched off until they switch it on. */
+export function webhookEndpointDisabledMail(
+  endpoint: { url: string; description: string; disabledReason: string | null },
+  links: { webhooksPage: string },
+): MailContent {
+  const rows: [string, string][] = [['Endpoint', endpoint.url]];
+  if (endpoint.description) rows.push(['Description', endpoint.description]);
+  if (endpoint.disabledReason) rows.push(['Why', endpoint.disabledReason]);
+  return {
+    subject: `Webhook endpoint disabled: ${endpoint.url}`,
+    ...render('Your webhook endpoint was disabled', [
+      { p: 'Every delivery to this webhook endpoint failed for three days, so LeadsCalendar stopped sending to it. Events since then were not delivered.' },
+      { rows },
+      { p: 'Fix the receiver, then enable the endpoint again; the delivery log shows each attempt and its answer, and any delivery can be sent again from there.' },
+      { link: ['Open your webhooks', links.webhooksPage] },
     ]),
     attachments: [],
   };

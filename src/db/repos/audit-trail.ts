@@ -1,6 +1,8 @@
 import type { EventState } from '../../domain/event-state.ts';
 import type { PaymentState } from '../../domain/payment-state.ts';
+import { eventWebhookType, paymentWebhookType } from '../../domain/webhook-types.ts';
 import type { Queryable } from '../database.ts';
+import { recordWebhookEvent } from './webhooks.ts';
 
 /**
  * The audit trail: one append-only, ordered record per event of every transition of the event and
@@ -38,16 +40,24 @@ function map(r: Record<string, unknown>): AuditEntry {
   };
 }
 
+/**
+ * Records an event's transition. A transition integrators are told about also writes its webhook
+ * event (the outbox), in the same transaction: a change that commits is announced, a rolled-back
+ * one never is.
+ */
 export async function recordEventTransition(q: Queryable, eventId: string, from: EventState | null, to: EventState, reason: string): Promise<void> {
-  await q.query('insert into audit_trail (event_id, from_state, to_state, reason) values ($1, $2, $3, $4)', [eventId, from, to, reason]);
+  const [row] = await q.query<{ id: bigint }>('insert into audit_trail (event_id, from_state, to_state, reason) values ($1, $2, $3, $4) returning id', [eventId, from, to, reason]);
+  const type = eventWebhookType(from, to);
+  if (type) await recordWebhookEvent(q, BigInt(row!.id), type, { eventId });
 }
 
 /**
  * Records a payment's transition with the provider reference it concerns: the authorization, the
- * capture or the refund once known, else the order. Call after the payment row holds the change.
+ * capture or the refund once known, else the order. Call after the payment row holds the change:
+ * its webhook event (as for events) carries the row as it is now.
  */
 export async function recordPaymentTransition(q: Queryable, paymentId: string, from: PaymentState | null, to: PaymentState, reason: string): Promise<void> {
-  await q.query(
+  const [row] = await q.query<{ id: bigint }>(
     `insert into audit_trail (event_id, payment_id, from_state, to_state, reason, provider, provider_ref)
      select event_id, id, $2, $3, $4, provider,
        case
@@ -56,9 +66,12 @@ export async function recordPaymentTransition(q: Queryable, paymentId: string, f
          when $3 in ('authorized', 'voiding', 'voided') then coalesce(authorization_ref, provider_ref)
          else provider_ref
        end
-     from payments where id = $1`,
+     from payments where id = $1
+     returning id`,
     [paymentId, from, to, reason],
   );
+  const type = paymentWebhookType(from, to);
+  if (row && type) await recordWebhookEvent(q, BigInt(row.id), type, { paymentId });
 }
 
 /** The event's whole trail, oldest first; `after`: only the entries past that id (a resumed stream). */

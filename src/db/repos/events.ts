@@ -173,3 +173,6 @@ export async function markOnCalendar(q: Queryable, id: string, googleEventId: st
     [id, googleEventId, htmlLink],
   );
 }
+
+/** A row of the events table (or a webhook snapshot of one, see webhooks.ts) as a record. */
+export const eventFromRow = map;

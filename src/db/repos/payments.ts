@@ -251,3 +251,6 @@ export async function moneyMovementKey(q: Queryable, paymentId: string, operatio
   const [row] = await q.query<{ idempotency_key: string }>('select idempotency_key from money_movements where payment_id = $1 and operation = $2', [paymentId, operation]);
   return row?.idempotency_key ?? null;
 }
+
+/** A row of the payments table (or a webhook snapshot of one, see webhooks.ts) as a record. */
+export const paymentFromRow = map;

@@ -5,6 +5,7 @@ import type { Admins } from '../../app/admin.ts';
 import type { Events } from '../../app/events.ts';
 import type { GoogleConnections } from '../../app/google-connections.ts';
 import type { Users } from '../../app/users.ts';
+import type { Webhooks } from '../../app/webhooks.ts';
 import { validateTimeZone } from '../../domain/event-time.ts';
 import { previewOccurrences } from '../../domain/recurrence.ts';
 import { formatMinor } from '../../domain/money.ts';
@@ -24,6 +25,7 @@ import {
 import type { App } from '../server.ts';
 import type { Sessions } from '../sessions.ts';
 import { timelineEntryDto } from '../timeline.ts';
+import { webhookDeliveryDto } from './webhook-endpoints.ts';
 
 export interface ApiDeps {
   sessions: Sessions;
@@ -32,6 +34,7 @@ export interface ApiDeps {
   users: Users;
   /** Who may use the admin area (/api/v1/admin). */
   admins: Pick<Admins, 'isAdmin'>;
+  webhooks: Webhooks;
 }
 
 export function eventDto(e: EventRecord): z.infer<typeof Event> {
@@ -185,12 +188,13 @@ export function registerApiRoutes(app: App, deps: ApiDeps) {
 
   app.get(
     '/api/v1/events/:id',
-    { preValidation: signedIn, schema: { tags: ['events'], summary: 'One of your events, with its audit trail', params: IdParams, response: { 200: EventWithHistory, ...errors } } },
+    { preValidation: signedIn, schema: { tags: ['events'], summary: 'One of your events, with its audit trail and the webhook deliveries about it', params: IdParams, response: { 200: EventWithHistory, ...errors } } },
     async (req) => {
       const s = await sessions.requireUser(req);
       const e = await events.get(s.userId, req.params.id);
       const timeline = (await events.timeline(e.id)).map(timelineEntryDto);
-      return { ...eventDto(e), timeline };
+      const webhookDeliveries = (await deps.webhooks.deliveriesAbout({ eventId: e.id })).map(webhookDeliveryDto);
+      return { ...eventDto(e), timeline, webhookDeliveries };
     },
   );
 

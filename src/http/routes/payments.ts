@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { PAYMENT_PAGE, type PaymentRecord, type Payments } from '../../app/payments.ts';
+import type { Webhooks } from '../../app/webhooks.ts';
 import { formatMinor } from '../../domain/money.ts';
 import { isOpen } from '../../domain/payment-state.ts';
 import type { ProviderId } from '../../ports/payments.ts';
@@ -9,10 +10,12 @@ import { Payment, PaymentState, PaymentTimelineEntry, PaymentWithHistory, StartP
 import type { App } from '../server.ts';
 import type { Sessions } from '../sessions.ts';
 import { timelineEntryDto } from '../timeline.ts';
+import { webhookDeliveryDto } from './webhook-endpoints.ts';
 
 export interface PaymentRouteDeps {
   sessions: Sessions;
   payments: Payments;
+  webhooks: Webhooks;
 }
 
 const money = (minor: bigint, currency: string) => ({ minor: Number(minor), currency, value: formatMinor(minor, currency) });
@@ -107,12 +110,13 @@ export function registerPaymentRoutes(app: App, deps: PaymentRouteDeps) {
 
   app.get(
     '/api/v1/payments/:id',
-    { preValidation: signedIn, schema: { tags: ['payments'], summary: 'One of your payments, with its history', params: IdParams, response: { 200: PaymentWithHistory, ...errors } } },
+    { preValidation: signedIn, schema: { tags: ['payments'], summary: 'One of your payments, with its history and the webhook deliveries about it', params: IdParams, response: { 200: PaymentWithHistory, ...errors } } },
     async (req) => {
       const s = await sessions.requireUser(req);
       const p = await payments.get(s.userId, req.params.id);
       const transitions = (await payments.transitions(p.id)).map((t) => timelineEntryDto(t) as z.infer<typeof PaymentTimelineEntry>);
-      return { ...(await paymentDto(p)), transitions };
+      const webhookDeliveries = (await deps.webhooks.deliveriesAbout({ paymentId: p.id })).map(webhookDeliveryDto);
+      return { ...(await paymentDto(p)), transitions, webhookDeliveries };
     },
   );
 

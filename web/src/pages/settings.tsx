@@ -77,6 +77,13 @@ export function Settings({ me, setMe }: PageProps) {
         <p>{t.settings.developersLead}</p>
         <p>
           <a href="/app/developers">{t.settings.developersLink}</a>
+      <section class="card" aria-labelledby="integrations">
+        <h2 id="integrations">{t.settings.integrations}</h2>
+        <p>{t.settings.webhooksLead}</p>
+        <p>
+          <a href="/app/webhooks" id="webhooks-link">
+            {t.settings.webhooksLink}
+          </a>
         </p>
       </section>
       <section class="card" aria-labelledby="session">
