@@ -30,6 +30,7 @@ import { registerWebhookRoutes } from './http/routes/webhooks.ts';
 import { Mails } from './app/mails.ts';
 import { createSmtpMailer } from './providers/smtp/mailer.ts';
 import { registerEventStreamRoute } from './http/routes/event-stream.ts';
+import { registerEventFileRoutes } from './http/routes/event-files.ts';
 import { EventChanges } from './app/event-changes.ts';
 
 export interface Runtime {
@@ -178,9 +179,11 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       sessions,
     });
     registerAuthRoutes(app, { sessions, signIn });
-    registerApiRoutes(app, { sessions, events, google, users: new Users(db) });
+    const users = new Users(db);
+    registerApiRoutes(app, { sessions, events, google, users });
     registerPaymentRoutes(app, { sessions, payments });
     registerEventStreamRoute(app, { sessions, events, payments, changes, heartbeatSeconds: config.liveStatus.heartbeatSeconds });
+    registerEventFileRoutes(app, { sessions, events, payments, users, publicBaseUrl: config.publicBaseUrl });
     registerWebhookRoutes(app, { payments });
 
     await jobs.start();

@@ -15,7 +15,7 @@ export interface PaymentRouteDeps {
   payments: Payments;
 }
 
-const money = (minor: bigint, currency: string) => ({ minor: Number(minor), currency, value: formatMinor(minor, currency) });
+export const money = (minor: bigint, currency: string) => ({ minor: Number(minor), currency, value: formatMinor(minor, currency) });
 
 /** The QR code is drawn here, from the provider's content: the page loads no image from elsewhere. */
 async function qrSvg(content: string): Promise<string> {
