@@ -18,7 +18,7 @@ export const FILE_CODES = {
 /** The payment a receipt is for, with the moments it records. */
 export interface ReceiptFacts {
   payment: PaymentRecord;
-  /** When the money was taken (the capture). */
+  /** When the money was taken: the capture, or for late money the start of its refund. */
   paidAt: Date;
   refund: { status: 'refunding' | 'refunded' | 'reversed'; requestedAt: Date; completedAt: Date | null } | null;
 }
@@ -42,7 +42,9 @@ const AFTER_CAPTURE: Partial<Record<PaymentState, 'paid' | 'refunding' | 'refund
 export function receiptFacts(payments: readonly PaymentRecord[], trails: ReadonlyMap<string, readonly AuditEntry[]>): ReceiptFacts | null {
   const taken = payments
     .map((payment) => ({ payment, trail: trails.get(payment.id) ?? [] }))
-    .map(({ payment, trail }) => ({ payment, trail, capture: trail.find((t) => t.to === 'captured') }))
+    // Money that arrived after the event was closed goes from its order straight to refunding,
+    // with no `captured` step: it was taken all the same, when the refund began.
+    .map(({ payment, trail }) => ({ payment, trail, capture: trail.find((t) => t.to === 'captured') ?? trail.find((t) => t.to === 'refunding') }))
     .filter((x) => x.capture && AFTER_CAPTURE[x.payment.state]);
   const chosen = taken.find((x) => x.payment.paysEvent) ?? taken.at(-1);
   if (!chosen) return null;

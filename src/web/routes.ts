@@ -37,6 +37,7 @@ export function registerWebRoutes(app: App, opts: WebRouteOptions) {
   app.get('/app/new', { schema: { hide: true } }, signedInPage('New event'));
   app.get('/app/settings', { schema: { hide: true } }, signedInPage('Settings'));
   app.get<{ Params: { id: string } }>('/app/events/:id', { schema: { hide: true } }, signedInPage('Event'));
+  app.get<{ Params: { id: string } }>('/app/events/:id/receipt', { schema: { hide: true } }, signedInPage('Receipt'));
 
   app.get<{ Params: { file: string } }>('/assets/:file', { schema: { hide: true } }, async (req, reply) => {
     const m = HASHED.exec(req.params.file);

@@ -177,6 +177,11 @@ describe('which payment a receipt is for', () => {
     assert.equal(facts.paidAt.toISOString(), '2031-01-01T00:00:03.000Z');
     assert.deepEqual(facts.refund, { status: 'reversed', requestedAt: new Date('2031-01-01T00:00:05Z'), completedAt: new Date('2031-01-01T00:00:05Z') });
     const late = receiptFacts([pay('late', 'refunding', false)], trails)!;
+    // Late money goes from the order straight to refunding: still money taken, so still a receipt.
+    const straight = new Map([['late', [entry('late', 'created', '2031-01-01T00:00:01Z'), entry('late', 'refunding', '2031-01-01T00:00:07Z'), entry('late', 'refunded', '2031-01-01T00:00:08Z')]]]);
+    const back = receiptFacts([pay('late', 'refunded', false)], straight)!;
+    assert.equal(back.paidAt.toISOString(), '2031-01-01T00:00:07.000Z');
+    assert.deepEqual(back.refund, { status: 'refunded', requestedAt: new Date('2031-01-01T00:00:07Z'), completedAt: new Date('2031-01-01T00:00:08Z') });
     assert.deepEqual(late.refund, { status: 'refunding', requestedAt: new Date('2031-01-01T00:00:06Z'), completedAt: null });
   });
 });

@@ -17,6 +17,7 @@ export type Preview = S['RecurrencePreview'];
 export type EventList = S['EventList'];
 export type PaymentList = S['PaymentList'];
 export type Problem = S['Problem'];
+export type Receipt = S['Receipt'];
 export type EventState = Event['state'];
 export type PaymentStatus = Payment['status'];
 export type Provider = Payment['provider'];
@@ -81,6 +82,9 @@ export const api = {
   preview: (body: PreviewRequest) => call<Preview>('POST', '/api/v1/recurrence/preview', body),
   pay: (id: string, provider: Provider) => call<Payment>('POST', `/api/v1/events/${enc(id)}/payments`, { provider }),
   cancel: (id: string) => call<Event>('POST', `/api/v1/events/${enc(id)}/cancel`),
+  receipt: (id: string) => call<Receipt>('GET', `/api/v1/events/${enc(id)}/receipt`),
+  /** A link, not a call: the browser downloads the file itself (the session cookie goes with it). */
+  calendarFileUrl: (id: string) => `/api/v1/events/${enc(id)}/calendar.ics`,
   disconnectGoogle: () => call<null>('POST', '/api/v1/google/disconnect'),
   csrfToken: () => csrfToken,
 };
