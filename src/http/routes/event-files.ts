@@ -9,7 +9,7 @@ import { Problem } from '../problem.ts';
 import { Receipt } from '../schemas.ts';
 import type { App } from '../server.ts';
 import type { Sessions } from '../sessions.ts';
-import { money } from './payments.ts';
+import { money, providerReference } from './payments.ts';
 
 export interface EventFileDeps {
   sessions: Sessions;
@@ -94,13 +94,7 @@ export function registerEventFileRoutes(app: App, deps: EventFileDeps) {
         rate: p.rate,
         provider: p.provider,
         intent: p.intent,
-        providerReference: {
-          orderId: p.providerRef,
-          merchantReference: p.merchantRef,
-          authorizationId: p.authorizationRef,
-          captureId: p.captureRef,
-          refundId: p.refundRef,
-        },
+        providerReference: providerReference(p),
         billedTo: { email: user.email, name: user.name },
         event: { title: e.title, timeZone: e.timeZone, allDay: e.allDay, start: e.startLocal, end: e.endLocal, startUtc: e.startAt.toISOString(), recurrence: e.recurrence },
         refund: refund && {

@@ -24,6 +24,11 @@ async function qrSvg(content: string): Promise<string> {
   return QRCode.toString(content, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 });
 }
 
+/** The provider's references of a payment, as the API names them (payments, receipts). */
+export function providerReference(p: PaymentRecord) {
+  return { orderId: p.providerRef, merchantReference: p.merchantRef, authorizationId: p.authorizationRef, captureId: p.captureRef, refundId: p.refundRef };
+}
+
 export async function paymentDto(p: PaymentRecord): Promise<z.infer<typeof Payment>> {
   const action = p.nextAction && isOpen(p.state) && p.state !== 'pending' && p.expiresAt.getTime() > Date.now() ? p.nextAction : null;
   return {
@@ -36,13 +41,7 @@ export async function paymentDto(p: PaymentRecord): Promise<z.infer<typeof Payme
     rate: p.rate,
     intent: p.intent,
     expiresAt: p.expiresAt.toISOString(),
-    providerReference: {
-      orderId: p.providerRef,
-      merchantReference: p.merchantRef,
-      authorizationId: p.authorizationRef,
-      captureId: p.captureRef,
-      refundId: p.refundRef,
-    },
+    providerReference: providerReference(p),
     nextAction: !action ? null : action.type === 'redirect' ? action : { ...action, qrSvg: await qrSvg(action.qrContent) },
     reason: p.reason,
     createdAt: p.createdAt.toISOString(),
