@@ -47,6 +47,8 @@ export async function openApiDocument() {
   const { registerEventStreamRoute } = await import('../src/http/routes/event-stream.ts');
   // Closing the app ends the open streams: the one call the document's app makes.
   registerEventStreamRoute(app, { sessions: unused, events: unused, payments: unused, changes: { stop: async () => {} }, heartbeatSeconds: 15 });
+  const { registerEventFileRoutes } = await import('../src/http/routes/event-files.ts');
+  registerEventFileRoutes(app, { sessions: unused, events: unused, payments: unused, users: unused, publicBaseUrl: PUBLIC_BASE_URL });
   await app.ready();
   const doc = app.swagger();
   await app.close();

@@ -75,6 +75,9 @@ export const PROBLEM_CODES = {
   payment_provider_unavailable: { kind: 'provider_unavailable', status: 503, doc: 'PayPal or Binance Pay did not answer in time while creating the order; nothing was charged.' },
   payment_provider_disabled: { kind: 'conflict', status: 409, doc: 'An admin has turned this payment provider off for now; pay with one of details.enabledProviders.' },
   payment_provider_refused: { kind: 'provider_unavailable', status: 502, doc: 'PayPal or Binance Pay refused to create the order (credentials, account, request); nothing was charged.' },
+  // An event's receipt and calendar file.
+  receipt_not_available: { kind: 'conflict', status: 409, doc: 'No payment took money for this event (waiting for payment, expired, cancelled before payment, a PayPal hold released): there is no receipt.' },
+  calendar_file_not_available: { kind: 'conflict', status: 409, doc: 'The event was never booked (waiting for payment, expired, failed): it has no calendar file.' },
   // Live status streams.
   too_many_streams: { kind: 'rate_limited', status: 429, doc: 'This person already has SSE_MAX_STREAMS_PER_USER live status streams open (tabs, devices); close one or poll.' },
   stream_capacity_reached: { kind: 'provider_unavailable', status: 503, doc: 'This instance already serves SSE_MAX_STREAMS live status streams; retry later (another instance may answer) or poll.' },

@@ -30,6 +30,7 @@ import { registerWebhookRoutes } from './http/routes/webhooks.ts';
 import { Mails } from './app/mails.ts';
 import { createSmtpMailer } from './providers/smtp/mailer.ts';
 import { registerEventStreamRoute } from './http/routes/event-stream.ts';
+import { registerEventFileRoutes } from './http/routes/event-files.ts';
 import { EventChanges } from './app/event-changes.ts';
 import { Admins } from './app/admin.ts';
 import { InstanceSettingsStore } from './app/instance-settings.ts';
@@ -230,6 +231,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     registerPaymentRoutes(app, { sessions, payments, webhooks });
     registerWebhookEndpointRoutes(app, { sessions, webhooks });
     registerEventStreamRoute(app, { sessions, events, payments, changes, heartbeatSeconds: config.liveStatus.heartbeatSeconds });
+    registerEventFileRoutes(app, { sessions, events, payments, users, publicBaseUrl: config.publicBaseUrl });
     registerWebhookRoutes(app, { payments });
 
     await jobs.start();

@@ -456,3 +456,48 @@ export const OAuthErrorBody = z
     error_description: z.string(),
   })
   .meta({ id: 'OAuthError', description: 'RFC 6749 §5.2: the one answer of this API that is not a problem document.' });
+// ── Receipts (GET /api/v1/events/{id}/receipt) ──────────────────────────────────────────────────
+export const Receipt = z
+  .object({
+    number: z.string().describe('The receipt number: LC-<date paid, YYYYMMDD>-<12 hex digits of the payment id>. Stable: the same receipt always has the same number.'),
+    eventId: z.string().uuid(),
+    paymentId: z.string().uuid(),
+    status: z
+      .enum(['paid', 'refunding', 'refunded', 'reversed'])
+      .describe('paid: the money is taken; refunding: a refund is under way; refunded: it was returned; reversed: the provider or the bank took it back.'),
+    paidAt: z.string().describe('When the provider took the money (the capture), ISO 8601 UTC.'),
+    amount: MoneySchema.describe('The price of the event.'),
+    charged: MoneySchema.describe('What the provider took: the price itself (PayPal), or its USDT equivalent (Binance Pay).'),
+    rate: z.string().nullable().describe('Binance Pay: USDT per 1 unit of the price’s currency used for this order; null for PayPal.'),
+    provider: z.enum(['paypal', 'binance']),
+    intent: z.enum(['AUTHORIZE', 'CAPTURE']).nullable().describe('PayPal: held then captured, or captured at approval; null for Binance Pay.'),
+    providerReference: z.object({
+      orderId: z.string().nullable().describe('PayPal order id, or Binance Pay prepayId.'),
+      merchantReference: z.string().describe('Our reference at the provider (PayPal custom_id, Binance merchantTradeNo).'),
+      authorizationId: z.string().nullable().describe('PayPal authorization id (AUTHORIZE intent).'),
+      captureId: z.string().nullable().describe('PayPal capture id.'),
+      refundId: z.string().nullable().describe('The provider’s refund id, once a refund was made.'),
+    }),
+    billedTo: z
+      .object({ email: z.string(), name: z.string().nullable() })
+      .describe('The LeadsCalendar account that booked and paid (its Google e-mail). The payer’s own PayPal or Binance e-mail is not stored.'),
+    event: z.object({
+      title: z.string(),
+      timeZone: z.string(),
+      allDay: z.boolean(),
+      start: z.string().describe('Local date-time (or date when all-day) in timeZone.'),
+      end: z.string(),
+      startUtc: z.string(),
+      recurrence: z.array(z.string()),
+    }),
+    refund: z
+      .object({
+        status: z.enum(['refunding', 'refunded', 'reversed']),
+        amount: MoneySchema.describe('Always the whole amount charged: refunds are in full.'),
+        requestedAt: z.string(),
+        completedAt: z.string().nullable().describe('Null while the refund is under way.'),
+      })
+      .nullable()
+      .describe('The money going back, if it is.'),
+  })
+  .meta({ id: 'Receipt' });

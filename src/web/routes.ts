@@ -65,6 +65,7 @@ export function registerWebRoutes(app: App, opts: WebRouteOptions) {
   app.get('/app/developers', { schema: { hide: true } }, signedInPage('Developers'));
   app.get('/app/webhooks', { schema: { hide: true } }, signedInPage('Webhooks'));
   app.get<{ Params: { id: string } }>('/app/events/:id', { schema: { hide: true } }, signedInPage('Event'));
+  app.get<{ Params: { id: string } }>('/app/events/:id/receipt', { schema: { hide: true } }, signedInPage('Receipt'));
 
   app.get<{ Params: { file: string } }>('/assets/:file', { schema: { hide: true } }, async (req, reply) => {
     const m = HASHED.exec(req.params.file);

@@ -214,6 +214,15 @@ const PRODUCERS: Record<ProblemCode, (ctx: Ctx) => Promise<Seen>> = {
       await settings.save(me.user, before);
     }
   },
+  receipt_not_available: async (ctx) => {
+    const created = await apiPost(ctx.app, ctx.browser, '/api/v1/events', event);
+    return ctx.browser.json(`${ctx.app.url}/api/v1/events/${created.body.event.id}/receipt`);
+  },
+  calendar_file_not_available: async (ctx) => {
+    const created = await apiPost(ctx.app, ctx.browser, '/api/v1/events', event);
+    const res = await ctx.browser.request(`${ctx.app.url}/api/v1/events/${created.body.event.id}/calendar.ics`);
+    return { status: res.status, body: await res.json() };
+  },
   payment_not_refundable: async (ctx) => {
     const created = await apiPost(ctx.app, ctx.browser, '/api/v1/events', event);
     const payment = await apiPost(ctx.app, ctx.browser, `/api/v1/events/${created.body.event.id}/payments`, { provider: 'paypal' });

@@ -30,6 +30,7 @@ export type WebhookDeliveryList = S['WebhookDeliveryList'];
 export type WebhookType = S['WebhookType'];
 export type CreateWebhookEndpoint = S['CreateWebhookEndpoint'];
 export type UpdateWebhookEndpoint = S['UpdateWebhookEndpoint'];
+export type Receipt = S['Receipt'];
 export type EventState = Event['state'];
 export type PaymentStatus = Payment['status'];
 export type Provider = Payment['provider'];
@@ -97,6 +98,9 @@ export const api = {
   preview: (body: PreviewRequest) => call<Preview>('POST', '/api/v1/recurrence/preview', body),
   pay: (id: string, provider: Provider) => call<Payment>('POST', `/api/v1/events/${enc(id)}/payments`, { provider }),
   cancel: (id: string) => call<Event>('POST', `/api/v1/events/${enc(id)}/cancel`),
+  receipt: (id: string) => call<Receipt>('GET', `/api/v1/events/${enc(id)}/receipt`),
+  /** A link, not a call: the browser downloads the file itself (the session cookie goes with it). */
+  calendarFileUrl: (id: string) => `/api/v1/events/${enc(id)}/calendar.ics`,
   disconnectGoogle: () => call<null>('POST', '/api/v1/google/disconnect'),
   adminSettings: () => call<AdminSettings>('GET', '/api/v1/admin/settings'),
   saveAdminSettings: (body: InstanceSettings) => call<AdminSettings>('PUT', '/api/v1/admin/settings', body),

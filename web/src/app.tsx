@@ -9,6 +9,7 @@ import { CreateEvent } from './pages/create-event.tsx';
 import { Dashboard } from './pages/dashboard.tsx';
 import { EventPage } from './pages/event-page.tsx';
 import { Landing } from './pages/landing.tsx';
+import { ReceiptPage } from './pages/receipt.tsx';
 import { NotFound } from './pages/not-found.tsx';
 import { Settings } from './pages/settings.tsx';
 import { Developers } from './pages/api-keys.tsx';
@@ -22,7 +23,7 @@ export interface PageProps {
 
 type Route =
   | { page: 'landing' | 'tour' | 'dashboard' | 'create' | 'settings' | 'developers' | 'webhooks' | 'not-found' }
-  | { page: 'event'; id: string };
+  | { page: 'event' | 'receipt'; id: string };
 
 /** The same list the server answers pages for (src/web/routes.ts); anything else is a 404. */
 function route(path: string): Route {
@@ -36,10 +37,12 @@ function route(path: string): Route {
   if (p === '/app/webhooks') return { page: 'webhooks' };
   const m = /^\/app\/events\/([0-9a-f-]{36})$/i.exec(p);
   if (m) return { page: 'event', id: m[1]! };
+  const receipt = /^\/app\/events\/([0-9a-f-]{36})\/receipt$/i.exec(p);
+  if (receipt) return { page: 'receipt', id: receipt[1]! };
   return { page: 'not-found' };
 }
 
-const SIGNED_IN_ONLY = new Set(['dashboard', 'create', 'settings', 'developers', 'webhooks', 'event']);
+const SIGNED_IN_ONLY = new Set(['dashboard', 'create', 'settings', 'developers', 'webhooks', 'event', 'receipt']);
 
 export function App() {
   const path = usePath();
@@ -69,6 +72,7 @@ export function App() {
   else if (r.page === 'developers') content = <Developers me={me} setMe={setMe} />;
   else if (r.page === 'webhooks') content = <Webhooks me={me} setMe={setMe} />;
   else if (r.page === 'event') content = <EventPage key={r.id} id={r.id} me={me} setMe={setMe} />;
+  else if (r.page === 'receipt') content = <ReceiptPage key={r.id} id={r.id} me={me} setMe={setMe} />;
 
   return (
     <Layout me={me ?? null} path={path} wide={r.page === 'dashboard'}>

@@ -20,15 +20,23 @@ export interface IcsInput {
   >;
   /** The event's page in LeadsCalendar. */
   url: string;
+  /**
+   * STATUS of the entry; CONFIRMED by default (the mails go out once the event is booked). The
+   * download of a paid event not yet booked says TENTATIVE; of a cancelled one, CANCELLED with a
+   * higher SEQUENCE, so that a calendar which imported the booking drops it.
+   */
+  status?: 'CONFIRMED' | 'TENTATIVE' | 'CANCELLED';
+  /** PRODID's last-but-one part: which copy this is (the mail's attachment, the download). */
+  product?: string;
 }
 
 export function icsUid(eventId: string): string {
   return `${eventId}@leadscalendar`;
 }
 
-export function eventIcs({ event: e, url }: IcsInput): string {
+export function eventIcs({ event: e, url, status = 'CONFIRMED', product = 'Mail' }: IcsInput): string {
   const cal = new ICAL.Component('vcalendar');
-  cal.addPropertyWithValue('prodid', '-//LeadsCalendar//Mail//EN');
+  cal.addPropertyWithValue('prodid', `-//LeadsCalendar//${product}//EN`);
   cal.addPropertyWithValue('version', '2.0');
   cal.addPropertyWithValue('calscale', 'GREGORIAN');
   cal.addPropertyWithValue('method', 'PUBLISH');
@@ -47,8 +55,8 @@ export function eventIcs({ event: e, url }: IcsInput): string {
   const ev = new ICAL.Component('vevent');
   ev.addPropertyWithValue('uid', icsUid(e.id));
   ev.addPropertyWithValue('dtstamp', ICAL.Time.fromJSDate(e.updatedAt, true));
-  ev.addPropertyWithValue('sequence', 0);
-  ev.addPropertyWithValue('status', 'CONFIRMED');
+  ev.addPropertyWithValue('sequence', status === 'CANCELLED' ? 1 : 0);
+  ev.addPropertyWithValue('status', status);
   ev.addPropertyWithValue('summary', e.title);
   if (e.description) ev.addPropertyWithValue('description', e.description);
   if (e.location) ev.addPropertyWithValue('location', e.location);

@@ -18,13 +18,18 @@ export interface PaymentRouteDeps {
   webhooks: Webhooks;
 }
 
-const money = (minor: bigint, currency: string) => ({ minor: Number(minor), currency, value: formatMinor(minor, currency) });
+export const money = (minor: bigint, currency: string) => ({ minor: Number(minor), currency, value: formatMinor(minor, currency) });
 
 /** The QR code is drawn here, from the provider's content: the page loads no image from elsewhere. */
 async function qrSvg(content: string): Promise<string> {
   // Loaded on the first QR code, not at every start (restart time is measured).
   const { default: QRCode } = await import('qrcode');
   return QRCode.toString(content, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 });
+}
+
+/** The provider's references of a payment, as the API names them (payments, receipts). */
+export function providerReference(p: PaymentRecord) {
+  return { orderId: p.providerRef, merchantReference: p.merchantRef, authorizationId: p.authorizationRef, captureId: p.captureRef, refundId: p.refundRef };
 }
 
 export async function paymentDto(p: PaymentRecord): Promise<z.infer<typeof Payment>> {
@@ -39,13 +44,7 @@ export async function paymentDto(p: PaymentRecord): Promise<z.infer<typeof Payme
     rate: p.rate,
     intent: p.intent,
     expiresAt: p.expiresAt.toISOString(),
-    providerReference: {
-      orderId: p.providerRef,
-      merchantReference: p.merchantRef,
-      authorizationId: p.authorizationRef,
-      captureId: p.captureRef,
-      refundId: p.refundRef,
-    },
+    providerReference: providerReference(p),
     nextAction: !action ? null : action.type === 'redirect' ? action : { ...action, qrSvg: await qrSvg(action.qrContent) },
     reason: p.reason,
     createdAt: p.createdAt.toISOString(),

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { PageProps } from '../app.tsx';
-import { api, ApiError, type Calendar, type Preview } from '../api.ts';
+import { api, ApiError, type Calendar, type EventWithHistory, type Preview } from '../api.ts';
 import { config } from '../config.ts';
 import { focusFirstError, problemText } from '../errors.ts';
 import { addDays, browserZone, dateTime, day, money, time, weekdayName, zoneOffset } from '../format.ts';
@@ -26,6 +26,27 @@ function defaults() {
   start.setHours(start.getHours() + 1, 0, 0, 0);
   const end = new Date(start.getTime() + 3600_000);
   return { startDate: localDate(start), startTime: localTime(start), endDate: localDate(end), endTime: localTime(end) };
+}
+
+/**
+ * The form's values for booking `e` again ("Book again" on an event that can no longer be paid):
+ * the same details, the same times of day and length; the same dates while they are still ahead,
+ * else from the default day on.
+ */
+function again(e: EventWithHistory, d: ReturnType<typeof defaults>) {
+  const startDate = e.start.slice(0, 10);
+  // All-day ends are exclusive; the form shows the last day.
+  const endDate = e.allDay ? addDays(e.end.slice(0, 10), -1) : e.end.slice(0, 10);
+  const span = Math.round((Date.parse(endDate) - Date.parse(startDate)) / 86_400_000);
+  const ahead = Date.parse(e.startUtc) > Date.now();
+  const from = ahead ? startDate : d.startDate;
+  return {
+    startDate: from,
+    endDate: addDays(from, span),
+    startTime: e.allDay ? d.startTime : e.start.slice(11, 16),
+    endTime: e.allDay ? d.endTime : e.end.slice(11, 16),
+    span,
+  };
 }
 
 /** The API's field path (body/start, body/attendees/2/email) → the form's field. */
@@ -73,6 +94,10 @@ export function CreateEvent({ me, setMe }: PageProps) {
   const [busy, setBusy] = useState(false);
   const [preview, setPreview] = useState<Preview | null>(null);
   const [conflict, setConflict] = useState<string | null>(null);
+  // Booking again: the event whose details fill the form (?from=<id>), and its repeat lines when no preset says them.
+  const [source, setSource] = useState<string | null>(null);
+  const [kept, setKept] = useState<string[] | null>(null);
+  const [wantedCalendar, setWantedCalendar] = useState<string | null>(null);
 
   const zones = useMemo(() => {
     const all = (Intl as unknown as { supportedValuesOf?: (k: string) => string[] }).supportedValuesOf?.('timeZone') ?? [browserZone()];
@@ -97,11 +122,48 @@ export function CreateEvent({ me, setMe }: PageProps) {
     );
   }, [me.google.status]);
 
+  useEffect(() => {
+    const from = new URLSearchParams(window.location.search).get('from');
+    if (!from || !/^[0-9a-f-]{36}$/i.test(from)) return;
+    let live = true;
+    // An event that cannot be read (another person's, deleted) leaves the form as it is.
+    api.event(from).then((e) => {
+      if (!live) return;
+      const v = again(e, init);
+      setTitle(e.title);
+      setDescription(e.description ?? '');
+      setLocation(e.location ?? '');
+      setAllDay(e.allDay);
+      setTimeZone(e.timeZone);
+      setStartDate(v.startDate);
+      setEndDate(v.endDate);
+      setStartTime(v.startTime);
+      setEndTime(v.endTime);
+      span.current = v.span;
+      setGuests(e.attendees.map((a) => a.email.toLowerCase()));
+      setWantedCalendar(e.calendarId);
+      const preset = e.recurrence.length === 1 ? presets(v.startDate).find((o) => o.rule === e.recurrence[0]) : undefined;
+      if (preset) setRepeat(preset.value);
+      else if (e.recurrence.length) {
+        setKept(e.recurrence);
+        setRepeat('kept');
+      }
+      setSource(e.title);
+    }, () => {});
+    return () => void (live = false);
+  }, []);
+
+  // The same calendar as before, once the list (loaded meanwhile) shows it is still writable.
+  useEffect(() => {
+    if (wantedCalendar && calendars?.some((c) => c.id === wantedCalendar)) setCalendarId(wantedCalendar);
+  }, [calendars, wantedCalendar]);
+
   const options = presets(startDate || init.startDate);
-  const rule = repeat === 'custom' ? customRule(custom, allDay, weekdayOf(startDate || init.startDate)) : (options.find((o) => o.value === repeat)?.rule ?? null);
+  if (kept) options.splice(-1, 0, { value: 'kept', rule: kept[0]! });
+  const rule = repeat === 'kept' ? (kept?.[0] ?? null) : repeat === 'custom' ? customRule(custom, allDay, weekdayOf(startDate || init.startDate)) : (options.find((o) => o.value === repeat)?.rule ?? null);
   const start = allDay ? startDate : `${startDate}T${startTime}`;
   const end = allDay ? (endDate ? addDays(endDate, 1) : '') : `${endDate}T${endTime}`;
-  const schedule = { timeZone, allDay, start, end, recurrence: rule ? [rule] : [] };
+  const schedule = { timeZone, allDay, start, end, recurrence: repeat === 'kept' && kept ? kept : rule ? [rule] : [] };
   const complete = Boolean(startDate && endDate && (allDay || (startTime && endTime)) && zoneSet.has(timeZone));
 
   // The next occurrences, from the server (it knows the zone rules), as the person edits.
@@ -254,11 +316,12 @@ export function CreateEvent({ me, setMe }: PageProps) {
     none: 'Does not repeat',
     custom: 'Custom…',
   };
-  for (const o of options) if (o.rule) label[o.value] = describe(o.rule) ?? o.value;
+  for (const o of options) if (o.rule) label[o.value] = describe(o.rule) ?? (o.value === 'kept' ? t.next.keptRepeat : o.value);
 
   return (
     <form id="create-event" class="event-form" onSubmit={submit} noValidate>
       <h1>{t.create.title}</h1>
+      {source ? <p class="note" id="booking-again" role="status">{t.next.fromEvent(source)}</p> : null}
       <div class="field">
         <label for="title" class="visually-hidden">{t.create.titleLabel}</label>
         <input id="title" class="title-input" placeholder={t.create.titlePlaceholder} maxLength={200} value={title} {...a11y('title')}

@@ -12,15 +12,33 @@ import { safeSvg } from '../safe-svg.ts';
 const FINAL = ['failed', 'expired', 'cancelled'];
 const OPEN_PAYMENT = ['created', 'approved', 'pending'];
 const MONEY_BACK = ['voiding', 'voided', 'refunding', 'refunded', 'reversed'];
+/** Payments that ended without taking money (a released hold, voided, is told among MONEY_BACK). */
+const NOTHING_TAKEN = ['expired', 'cancelled', 'declined', 'error'];
+/** Payments that took money at some point: the event has a receipt (GET …/receipt). */
+const TOOK_MONEY = ['captured', 'refunding', 'refunded', 'reversed'];
+const OTHER: Record<Provider, Provider> = { paypal: 'binance', binance: 'paypal' };
+
+/**
+ * What became of the money of an event that is over, from its payments' states alone: the latest
+ * payment whose money went back, else a manual check, else "none taken" when every payment ended
+ * without money. Null when the payments do not settle it.
+ */
+export function moneyFate(ps: readonly Payment[]): string | null {
+  const back = [...ps].reverse().find((x) => MONEY_BACK.includes(x.status));
+  if (back) return t.outcome.money[back.status] ?? null;
+  if (ps.some((x) => x.status === 'review')) return t.outcome.review;
+  return ps.every((x) => NOTHING_TAKEN.includes(x.status)) ? t.next.nothingTaken : null;
+}
 const SLOW_MS = 60_000;
 
 type Said = { tone: 'ok' | 'bad'; text: string } | null;
 
 /** How things stand in words, once no payment is waiting for the payer. Null: nothing to say. */
-export function outcome(e: EventWithHistory, p: Payment | null, payable: boolean): Said {
+export function outcome(e: EventWithHistory, p: Payment | null, payable: boolean, all: readonly Payment[] = p ? [p] : []): Said {
   const who = p ? PROVIDER[p.provider] : null;
   const withWho = who ? t.outcome.withWho(who) : '';
   const back = p ? (t.outcome.money[p.status] ?? null) : null;
+  const fate = moneyFate(all);
   const joined = (...parts: (string | null)[]) => parts.filter(Boolean).join(' ');
   const amount = p ? money(p.amount.value, p.amount.currency) : '';
   switch (e.state) {
@@ -32,11 +50,11 @@ export function outcome(e: EventWithHistory, p: Payment | null, payable: boolean
     case 'confirmed':
       return { tone: 'ok', text: t.outcome.confirmed(withWho) };
     case 'failed':
-      return { tone: 'bad', text: joined(t.outcome.failed, back) };
+      return { tone: 'bad', text: joined(t.outcome.failed, fate) };
     case 'expired':
-      return { tone: 'bad', text: joined(t.outcome.expired, back) };
+      return { tone: 'bad', text: joined(t.outcome.expired, fate) };
     case 'cancelled':
-      return { tone: 'bad', text: joined(t.outcome.cancelled, back) };
+      return { tone: 'bad', text: joined(t.outcome.cancelled, fate) };
   }
   // Waiting for payment: what became of the last try. An order that could not be created (`error`)
   // was reported where the payer asked for it, once.
@@ -55,7 +73,7 @@ function timelineText(e: TimelineEntry): string {
   return e.subject === 'event' ? t.event.timelineEvent(STATE_LABEL[e.to]) : t.event.timelinePayment(PROVIDER[e.provider], PAYMENT_LABEL[e.to]);
 }
 
-export function EventPage({ id }: PageProps & { id: string }) {
+export function EventPage({ id, me }: PageProps & { id: string }) {
   const [snap, setSnap] = useState<Snapshot | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [trouble, setTrouble] = useState(false);
@@ -121,7 +139,7 @@ export function EventPage({ id }: PageProps & { id: string }) {
     return () => clearTimeout(timer);
   }, [waitKey, inProgress]);
 
-  const said = useMemo(() => (e ? outcome(e, p, payable) : null), [e, p, payable]);
+  const said = useMemo(() => (e ? outcome(e, p, payable, payments) : null), [e, p, payable, payments]);
 
   if (loadError) return (<><h1>{t.failed}</h1><p class="error" role="alert">{loadError}</p><p><a href="/app">{t.event.back}</a></p></>);
   if (!e) return <p class="muted">{t.loading}</p>;
@@ -169,6 +187,16 @@ export function EventPage({ id }: PageProps & { id: string }) {
   const price = money(e.price.amount, e.price.currency);
   const rules = e.recurrence.map((r) => describe(r)).filter((x): x is string => Boolean(x));
   const canCancel = waiting || (e.state === 'confirmed' && !refundAsked);
+  const hasReceipt = payments.some((x) => TOOK_MONEY.includes(x.status));
+  const bookAgain = `/app/new?from=${encodeURIComponent(id)}`;
+  // Google refused for want of a working grant: reconnecting (same account) comes first, and leads
+  // back to the booking form filled in from this event.
+  const reconnect =
+    e.state === 'failed' && me.google.status !== 'active'
+      ? `${me.google.reconnectUrl}&loginHint=${encodeURIComponent(me.user.email)}&returnTo=${encodeURIComponent(bookAgain)}`
+      : null;
+  // The last try ended without money while the event can still be paid: the same provider again, or the other.
+  const retry = waiting && payable && !moneyComing && p && ['declined', 'cancelled', 'expired'].includes(p.status) ? p.provider : null;
 
   return (
     <>
@@ -186,8 +214,33 @@ export function EventPage({ id }: PageProps & { id: string }) {
           </div>
         ) : null}
       </div>
-      {link ? (
-        <p><a class="button" href={link} id="google-link" target="_blank" rel="noopener">{t.event.googleLink}</a></p>
+      {link || e.state === 'confirmed' || hasReceipt ? (
+        <p class="next-steps" id="takeaways">
+          {link ? <a class="button" href={link} id="google-link" target="_blank" rel="noopener">{t.event.googleLink}</a> : null}
+          {e.state === 'confirmed' ? (
+            <a class="button secondary" href={api.calendarFileUrl(id)} id="download-ics" download>{t.next.downloadIcs}</a>
+          ) : null}
+          {hasReceipt ? <a class="button secondary" href={`/app/events/${id}/receipt`} id="receipt-link">{t.next.receipt}</a> : null}
+        </p>
+      ) : null}
+      {retry ? (
+        <div class="next-steps" id="retry">
+          <button type="button" id="retry-same" disabled={paying !== null} onClick={() => pay(retry)}>{t.next.tryAgain(PROVIDER[retry])}</button>
+          <button type="button" class="secondary" id="retry-other" disabled={paying !== null} onClick={() => pay(OTHER[retry])}>{t.next.tryOther(PROVIDER[OTHER[retry]])}</button>
+        </div>
+      ) : null}
+      {e.state === 'failed' || e.state === 'expired' ? (
+        <div class="next-steps" id="next-step">
+          {reconnect ? (
+            <>
+              <p>{t.next.reconnectLead}</p>
+              <a class="button" href={reconnect} id="reconnect-google">{t.next.reconnect}</a>
+            </>
+          ) : (
+            <p>{t.next.bookAgainLead}</p>
+          )}
+          <a class={reconnect ? 'button secondary' : 'button'} href={bookAgain} id="book-again">{t.next.bookAgain}</a>
+        </div>
       ) : null}
       {refundAsked && e.state === 'confirmed' ? <p class="note" role="status">{t.event.refundAsked}</p> : null}
 
@@ -225,7 +278,7 @@ export function EventPage({ id }: PageProps & { id: string }) {
             </div>
             {inProgress ? <Waiting p={open} eventState={e.state} slow={slow} onCheck={() => watch.current?.refresh().catch(() => setTrouble(true))} /> : null}
             {!payable ? (
-              <p class="note" id="too-late">{t.event.tooLate}<a href="/app/new">{t.event.createAgain}</a>{t.event.toBook}</p>
+              <p class="note" id="too-late">{t.event.tooLate}<a href={bookAgain}>{t.event.createAgain}</a>{t.event.toBook}</p>
             ) : null}
           </section>
         ) : e.state === 'paid' ? (
