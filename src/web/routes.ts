@@ -35,6 +35,7 @@ export function registerWebRoutes(app: App, opts: WebRouteOptions) {
   if (config.mode === 'sandbox') app.get('/tour', { schema: { hide: true } }, async (_req, reply) => html(reply, 'A tour of the sandbox'));
   app.get('/app', { schema: { hide: true } }, signedInPage('Your events'));
   app.get('/app/new', { schema: { hide: true } }, signedInPage('New event'));
+  app.get('/app/payments', { schema: { hide: true } }, signedInPage('Your payments'));
   app.get('/app/settings', { schema: { hide: true } }, signedInPage('Settings'));
   app.get<{ Params: { id: string } }>('/app/events/:id', { schema: { hide: true } }, signedInPage('Event'));
 

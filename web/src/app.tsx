@@ -8,6 +8,7 @@ import { CreateEvent } from './pages/create-event.tsx';
 import { Dashboard } from './pages/dashboard.tsx';
 import { EventPage } from './pages/event-page.tsx';
 import { Landing } from './pages/landing.tsx';
+import { Payments } from './pages/payments.tsx';
 import { NotFound } from './pages/not-found.tsx';
 import { Settings } from './pages/settings.tsx';
 import { Tour } from './pages/tour.tsx';
@@ -18,7 +19,7 @@ export interface PageProps {
 }
 
 type Route =
-  | { page: 'landing' | 'tour' | 'dashboard' | 'create' | 'settings' | 'not-found' }
+  | { page: 'landing' | 'tour' | 'dashboard' | 'create' | 'payments' | 'settings' | 'not-found' }
   | { page: 'event'; id: string };
 
 /** The same list the server answers pages for (src/web/routes.ts); anything else is a 404. */
@@ -28,13 +29,14 @@ function route(path: string): Route {
   if (p === '/tour' && config.mode === 'sandbox') return { page: 'tour' };
   if (p === '/app') return { page: 'dashboard' };
   if (p === '/app/new') return { page: 'create' };
+  if (p === '/app/payments') return { page: 'payments' };
   if (p === '/app/settings') return { page: 'settings' };
   const m = /^\/app\/events\/([0-9a-f-]{36})$/i.exec(p);
   if (m) return { page: 'event', id: m[1]! };
   return { page: 'not-found' };
 }
 
-const SIGNED_IN_ONLY = new Set(['dashboard', 'create', 'settings', 'event']);
+const SIGNED_IN_ONLY = new Set(['dashboard', 'create', 'payments', 'settings', 'event']);
 
 export function App() {
   const path = usePath();
@@ -59,6 +61,7 @@ export function App() {
   else if (!me) content = <p class="muted">{t.loading}</p>;
   else if (r.page === 'dashboard') content = <Dashboard me={me} setMe={setMe} />;
   else if (r.page === 'create') content = <CreateEvent me={me} setMe={setMe} />;
+  else if (r.page === 'payments') content = <Payments me={me} setMe={setMe} />;
   else if (r.page === 'settings') content = <Settings me={me} setMe={setMe} />;
   else if (r.page === 'event') content = <EventPage key={r.id} id={r.id} me={me} setMe={setMe} />;
 
@@ -129,6 +132,7 @@ function Layout({ me, path, wide, children }: { me: Me | null; path: string; wid
             <nav aria-label={t.nav.primary}>
               {link('/app', t.nav.events)}
               {link('/app/new', t.nav.create)}
+              {link('/app/payments', t.nav.payments)}
               {link('/app/settings', t.nav.settings)}
             </nav>
           ) : null}
