@@ -4,6 +4,7 @@ import { api, type Event, type EventListItem, type EventState } from '../api.ts'
 import { chipsByDay, daysOf, isDate, startOf, step, today, VIEWS, type Chip, type View } from '../calendar.ts';
 import { problemText } from '../errors.ts';
 import { addDays, browserZone, dateTime, day, locale, time } from '../format.ts';
+import { usePages } from '../paging.ts';
 import { navigate, useQuery } from '../router.ts';
 import { STATE_LABEL, STATE_SHORT, t } from '../strings.ts';
 
@@ -76,25 +77,9 @@ export function Dashboard(_: PageProps) {
 }
 
 function EventList({ state }: { state: EventState | '' }) {
-  const [events, setEvents] = useState<Event[] | null>(null);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-
-  const load = async (from: string | null) => {
-    setBusy(true);
-    try {
-      const page = await api.events({ state: state || undefined, cursor: from ?? undefined });
-      setEvents((prev) => [...(from ? (prev ?? []) : []), ...page.events]);
-      setCursor(page.nextCursor);
-      setError(null);
-    } catch (err) {
-      setError(problemText(err));
-    } finally {
-      setBusy(false);
-    }
-  };
-  useEffect(() => void load(null), []);
+  const { items: events, cursor, busy, error, more } = usePages((cursor) =>
+    api.events({ state: state || undefined, cursor: cursor ?? undefined }).then((p) => ({ items: p.events as Event[], nextCursor: p.nextCursor })),
+  );
 
   return (
     <section id="events" aria-labelledby="events-title" aria-busy={busy}>
@@ -130,7 +115,7 @@ function EventList({ state }: { state: EventState | '' }) {
       <Failure error={error} />
       {cursor ? (
         <p>
-          <button type="button" class="secondary" id="more-events" disabled={busy} onClick={() => load(cursor)}>
+          <button type="button" class="secondary" id="more-events" disabled={busy} onClick={more}>
             {t.dashboard.more}
           </button>
         </p>

@@ -1,8 +1,7 @@
-import { useEffect, useState } from 'preact/hooks';
 import type { PageProps } from '../app.tsx';
 import { api, type PaymentListItem, type PaymentStatus, type Provider } from '../api.ts';
-import { problemText } from '../errors.ts';
 import { money, number, when } from '../format.ts';
+import { usePages } from '../paging.ts';
 import { navigate, useQuery } from '../router.ts';
 import { PAYMENT_LABEL, PROVIDER, t } from '../strings.ts';
 
@@ -59,24 +58,9 @@ export function Payments(_: PageProps) {
 }
 
 function PaymentList({ status, provider }: { status: string; provider: string }) {
-  const [payments, setPayments] = useState<PaymentListItem[] | null>(null);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const load = async (from: string | null) => {
-    setBusy(true);
-    try {
-      const page = await api.allPayments({ status: status || undefined, provider: provider || undefined, cursor: from ?? undefined });
-      setPayments((prev) => [...(from ? (prev ?? []) : []), ...page.payments]);
-      setCursor(page.nextCursor);
-      setError(null);
-    } catch (err) {
-      setError(problemText(err));
-    } finally {
-      setBusy(false);
-    }
-  };
-  useEffect(() => void load(null), []);
+  const { items: payments, cursor, busy, error, more } = usePages((cursor) =>
+    api.allPayments({ status: status || undefined, provider: provider || undefined, cursor: cursor ?? undefined }).then((p) => ({ items: p.payments, nextCursor: p.nextCursor })),
+  );
 
   return (
     <section id="payments" aria-labelledby="payments-title" aria-busy={busy}>
@@ -114,7 +98,7 @@ function PaymentList({ status, provider }: { status: string; provider: string })
       ) : null}
       {cursor ? (
         <p>
-          <button type="button" class="secondary" id="more-payments" disabled={busy} onClick={() => load(cursor)}>
+          <button type="button" class="secondary" id="more-payments" disabled={busy} onClick={more}>
             {t.payments.more}
           </button>
         </p>
