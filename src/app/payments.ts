@@ -16,7 +16,7 @@ import type { JobContext, JobQueue } from '../jobs/queue.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Call, PaymentProvider, PaymentRefs, ProviderId, RawNotification, Snapshot } from '../ports/payments.ts';
-import { decodeCursor, encodeCursor } from './event-list.ts';
+import { decodeCursor, encodeCursor, filterDigest } from './event-list.ts';
 import { QUEUES as EVENT_QUEUES, type EventPaymentHooks } from './events.ts';
 import type { MailHooks } from './mails.ts';
 
@@ -59,6 +59,9 @@ const PROVIDER_DEADLINE_MS = 10_000;
 const CREATE_GRACE_MS = 120_000;
 
 export const PAYMENT_PAGE = { defaultLimit: 50, maxLimit: 100 } as const;
+/** The orders a payment list comes in: by creation, newest first (the default) or oldest first. */
+export const PAYMENT_SORTS = ['created_desc', 'created_asc'] as const;
+export type PaymentSort = (typeof PAYMENT_SORTS)[number];
 
 export interface PaymentsConfig {
   publicBaseUrl: string;
@@ -207,11 +210,20 @@ export class Payments implements EventPaymentHooks {
     return repo.paymentsOfEvent(this.db, eventId);
   }
 
-  async list(userId: string, req: { limit?: number | undefined; cursor?: string | undefined } & repo.PaymentFilter) {
+  /** A page of the user's payments; the cursor is bound to the filters and order it was given out for. */
+  async list(
+    userId: string,
+    req: { limit?: number | undefined; cursor?: string | undefined; sort?: PaymentSort | undefined } & repo.PaymentFilter,
+  ) {
     const limit = Math.min(Math.max(req.limit ?? PAYMENT_PAGE.defaultLimit, 1), PAYMENT_PAGE.maxLimit);
-    const after = req.cursor === undefined ? undefined : decodeCursor(req.cursor);
-    const { payments, next } = await repo.listUserPayments(this.db, userId, { limit, after, filter: { status: req.status, provider: req.provider } });
-    return { payments, nextCursor: next ? encodeCursor(next) : null };
+    const filter: repo.PaymentFilter = { status: req.status, provider: req.provider, eventId: req.eventId };
+    // The default order has no part in the digest, so cursors given out before it existed still work.
+    const sort = req.sort === 'created_desc' ? undefined : req.sort;
+    const digest = filterDigest({ ...filter, sort });
+    const after = req.cursor === undefined ? undefined : decodeCursor(req.cursor, digest);
+    const order = sort === 'created_asc' ? 'asc' : 'desc';
+    const { payments, next } = await repo.listUserPayments(this.db, userId, { limit, after, filter, order });
+    return { payments, nextCursor: next ? encodeCursor(next, digest) : null };
   }
 
   transitions(id: string) {

@@ -607,6 +607,11 @@ interface ExpansionInput {
   exdates: Occurrence[];
   rdates: Occurrence[];
   budget: Budget;
+  /**
+   * Occurrences starting before this local time (floating ms) are counted (COUNT still applies to
+   * them) but neither placed in the zone nor returned: a window far from the start is cheap.
+   */
+  skipBefore?: number;
 }
 
 /**
@@ -615,7 +620,7 @@ interface ExpansionInput {
  * within the window (its COUNT or UNTIL reached, every RDATE passed): a wider one adds nothing.
  */
 function expandWithin(
-  { s, rec, limit, dtstart, first, exdates, rdates, budget }: ExpansionInput,
+  { s, rec, limit, dtstart, first, exdates, rdates, budget, skipBefore = -Infinity }: ExpansionInput,
   window: number,
 ): { occurrences: Occurrence[]; coverageEnd: number; ended: boolean } {
   // Occurrences are known up to this local time; it shrinks when the work budget runs out.
@@ -655,7 +660,7 @@ function expandWithin(
       }
       if (candidates >= cap) return false;
       candidates++;
-      if (exLocal.has(local)) return candidates < cap; // excluded: no need to place it
+      if (exLocal.has(local) || local < skipBefore) return candidates < cap; // excluded or before the window: not placed
       const o = placeLocal(local, s);
       if (!excluded(o)) {
         found.push(o);
@@ -818,6 +823,59 @@ export function firstOccurrences(
   const s: SeriesStart = { wall: parseWallClock(time.start, time.allDay), zone: time.timeZone, allDay: time.allDay };
   const span = spanOf(time);
   return expand(s, rec, n).occurrences.map((o) => ({ start: o.instant, end: endOf(o, span, s).instant }));
+}
+
+/** Most occurrences {@link occurrencesBetween} returns. */
+export const MAX_RANGE_OCCURRENCES = 1000;
+
+/**
+ * The occurrences of a stored event that overlap [from, to), in order, at most
+ * {@link MAX_RANGE_OCCURRENCES}: what a calendar shows for a week or a month. The series is
+ * expanded from its start (COUNT counts from there) up to the window, placing only the
+ * occurrences near it, with the same bounds as every expansion: a series whose expansion runs out
+ * of work before the window yields the occurrences known to be right (possibly none).
+ */
+export function occurrencesBetween(
+  event: Pick<Schedule, 'timeZone' | 'allDay' | 'start' | 'end'> & { recurrence?: readonly string[] },
+  from: Date,
+  to: Date,
+): OccurrenceSpan[] {
+  if (!(from.getTime() < to.getTime())) throw new RangeError('occurrencesBetween: from must be before to');
+  const time = normalizeEventTime(event);
+  const rec = parseRecurrence(event.recurrence ?? [], { allDay: time.allDay });
+  const s: SeriesStart = { wall: parseWallClock(time.start, time.allDay), zone: time.timeZone, allDay: time.allDay };
+  const span = spanOf(time);
+  const dtstart = wallToFloatingMs(s.allDay ? { ...s.wall, hour: 0, minute: 0, second: 0 } : s.wall);
+  const first = placeLocal(dtstart, s);
+  // Local times are at most a day away from UTC (offsets stay within ±14 h): a day's margin on
+  // each side, and the event's own length before the window, keep every overlapping occurrence.
+  const length = 'days' in span ? span.days * DAY_MS : span.ms;
+  const fromLocal = from.getTime() - DAY_MS - length;
+  const toLocal = to.getTime() + DAY_MS;
+  const candidates =
+    rec.lines.length === 0
+      ? [first]
+      : expandWithin(
+          {
+            s,
+            rec,
+            limit: Infinity,
+            dtstart,
+            first,
+            exdates: rec.exdates.map((v) => placeValue(v, s)),
+            rdates: rec.rdates.map((v) => placeValue(v, s)),
+            budget: { work: EXPANSION_WORK_BUDGET },
+            skipBefore: fromLocal,
+          },
+          Math.max(dtstart, toLocal),
+        ).occurrences;
+  const out: OccurrenceSpan[] = [];
+  for (const o of candidates) {
+    const end = endOf(o, span, s).instant;
+    if (o.instant.getTime() < to.getTime() && end.getTime() > from.getTime()) out.push({ start: o.instant, end });
+    if (out.length === MAX_RANGE_OCCURRENCES) break;
+  }
+  return out;
 }
 
 /** An occurrence's length: elapsed ms for a timed event, days for an all-day event. */

@@ -5,6 +5,8 @@ import { CONNECTION_STATUSES } from '../domain/google-connection.ts';
 import { SEND_UPDATES } from '../domain/send-updates.ts';
 import { PAYPAL_INTENTS, PROVIDERS, RATE_PATTERN, SETTING_BOUNDS, SETTING_NAMES } from '../domain/instance-settings.ts';
 import { WEBHOOK_TYPES } from '../domain/webhook-types.ts';
+import { EVENT_PAGE } from '../app/event-list.ts';
+import { PAYMENT_PAGE, PAYMENT_SORTS } from '../app/payments.ts';
 
 /** The public API's shapes. They validate requests and produce the OpenAPI document. */
 
@@ -501,3 +503,64 @@ export const Receipt = z
       .describe('The money going back, if it is.'),
   })
   .meta({ id: 'Receipt' });
+// ── Lists: events by state and date range, payments across events ──────────────────────────────
+
+const instant = z.iso.datetime({ offset: true }).transform((v) => new Date(v));
+
+/** `state=paid,confirmed`: one parameter, a comma-separated list (a repeated parameter is refused). */
+const stateList = z
+  .string()
+  .max(500)
+  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+  .pipe(z.array(EventState).min(1).max(EVENT_STATES.length));
+
+export const EventListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(EVENT_PAGE.maxLimit).default(EVENT_PAGE.defaultLimit).describe(`Events per page, at most ${EVENT_PAGE.maxLimit}.`),
+  cursor: z
+    .string()
+    .min(1)
+    .max(512)
+    .optional()
+    .describe('The nextCursor of the previous page; omit for the first page. Send the same filters with it: a cursor given out for other filters is refused (400).'),
+  state: stateList
+    .optional()
+    .describe(`Only events in these states, comma-separated, e.g. \`pending_payment,paid\`. States: ${EVENT_STATES.join(', ')}.`),
+  from: instant
+    .optional()
+    .describe('An instant with its offset (RFC 3339, e.g. 2031-06-02T00:00:00Z): only events that may happen at or after it. A single event must end after it; a recurring one is kept whatever its start (its occurrences are listed when `to` is given too).'),
+  to: instant
+    .optional()
+    .describe('An instant with its offset: only events that start before it (for a recurring event, whose series starts before it). With `from`, each event carries its `occurrences` in [from, to).'),
+});
+
+export const Occurrence = z
+  .object({ start: z.string().describe('Start instant, UTC.'), end: z.string().describe('End instant, UTC (exclusive).') })
+  .meta({ id: 'Occurrence', description: 'One time an event happens.' });
+
+export const EventListItem = Event.extend({
+  occurrences: z
+    .array(Occurrence)
+    .optional()
+    .describe(
+      'Present when the list was asked for with both `from` and `to`: the times this event happens within [from, to), in order, expanded from its recurrence in its time zone (at most 1000). ' +
+        'A recurring event whose series has no occurrence in the range has none here; a series too costly to expand that far lists those known.',
+    ),
+}).meta({ id: 'EventListItem' });
+
+export const PaymentListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(PAYMENT_PAGE.maxLimit).default(PAYMENT_PAGE.defaultLimit).describe(`Payments per page, at most ${PAYMENT_PAGE.maxLimit}.`),
+  cursor: z
+    .string()
+    .min(1)
+    .max(512)
+    .optional()
+    .describe('The nextCursor of the previous page; omit for the first page. Send the same filters and sort with it: a cursor given out for others is refused (400).'),
+  status: PaymentState.optional().describe('Only payments in this status.'),
+  provider: z.enum(['paypal', 'binance']).optional().describe('Only payments with this provider.'),
+  eventId: z.string().uuid().optional().describe('Only the payments of this event (one of yours).'),
+  sort: z.enum(PAYMENT_SORTS).default('created_desc').describe('By creation: newest first (the default) or oldest first.'),
+});
+
+export const PaymentListItem = Payment.extend({
+  eventTitle: z.string().describe('The title of the event the payment is for (`eventId`).'),
+}).meta({ id: 'PaymentListItem' });

@@ -61,6 +61,7 @@ export function registerWebRoutes(app: App, opts: WebRouteOptions) {
   if (opts.mode === 'sandbox') app.get('/tour', { schema: { hide: true } }, page('A tour of the sandbox'));
   app.get('/app', { schema: { hide: true } }, signedInPage('Your events'));
   app.get('/app/new', { schema: { hide: true } }, signedInPage('New event'));
+  app.get('/app/payments', { schema: { hide: true } }, signedInPage('Your payments'));
   app.get('/app/settings', { schema: { hide: true } }, signedInPage('Settings'));
   app.get('/app/developers', { schema: { hide: true } }, signedInPage('Developers'));
   app.get('/app/webhooks', { schema: { hide: true } }, signedInPage('Webhooks'));

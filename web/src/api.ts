@@ -15,6 +15,8 @@ export type AvailabilityRequest = S['AvailabilityRequest'];
 export type PreviewRequest = S['RecurrencePreviewRequest'];
 export type Preview = S['RecurrencePreview'];
 export type EventList = S['EventList'];
+export type EventListItem = S['EventListItem'];
+export type PaymentListItem = S['PaymentListItem'];
 export type PaymentList = S['PaymentList'];
 export type ApiKey = S['ApiKey'];
 export type CreatedApiKey = S['CreatedApiKey'];
@@ -77,6 +79,12 @@ async function call<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path
 }
 
 const enc = encodeURIComponent;
+/** `?a=1&b=2` from the entries that have a value; '' when none has. */
+function search(query: Record<string, string | undefined>): string {
+  const q = new URLSearchParams(Object.entries(query).filter((e): e is [string, string] => !!e[1]));
+  const text = q.toString();
+  return text ? `?${text}` : '';
+}
 
 export const api = {
   async me(): Promise<Me | null> {
@@ -90,7 +98,10 @@ export const api = {
     }
   },
   calendars: () => call<{ calendars: Calendar[] }>('GET', '/api/v1/calendars'),
-  events: (cursor?: string | null) => call<EventList>('GET', `/api/v1/events${cursor ? `?cursor=${enc(cursor)}` : ''}`),
+  /** A page of events; `query` holds the filters (state, from, to, limit) and the cursor. */
+  events: (query: Record<string, string | undefined> = {}) => call<EventList>('GET', `/api/v1/events${search(query)}`),
+  /** A page of the person's payments across their events (status, provider, eventId, sort, limit, cursor). */
+  allPayments: (query: Record<string, string | undefined> = {}) => call<PaymentList>('GET', `/api/v1/payments${search(query)}`),
   event: (id: string) => call<EventWithHistory>('GET', `/api/v1/events/${enc(id)}`),
   payments: (id: string) => call<PaymentList>('GET', `/api/v1/events/${enc(id)}/payments`),
   createEvent: (body: CreateEvent) => call<CreatedEvent>('POST', '/api/v1/events', body),

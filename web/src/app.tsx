@@ -10,6 +10,7 @@ import { Dashboard } from './pages/dashboard.tsx';
 import { EventPage } from './pages/event-page.tsx';
 import { Landing } from './pages/landing.tsx';
 import { ReceiptPage } from './pages/receipt.tsx';
+import { Payments } from './pages/payments.tsx';
 import { NotFound } from './pages/not-found.tsx';
 import { Settings } from './pages/settings.tsx';
 import { Developers } from './pages/api-keys.tsx';
@@ -22,7 +23,7 @@ export interface PageProps {
 }
 
 type Route =
-  | { page: 'landing' | 'tour' | 'dashboard' | 'create' | 'settings' | 'developers' | 'webhooks' | 'not-found' }
+  | { page: 'landing' | 'tour' | 'dashboard' | 'create' | 'payments' | 'settings' | 'developers' | 'webhooks' | 'not-found' }
   | { page: 'event' | 'receipt'; id: string };
 
 /** The same list the server answers pages for (src/web/routes.ts); anything else is a 404. */
@@ -32,6 +33,7 @@ function route(path: string): Route {
   if (p === '/tour' && config.mode === 'sandbox') return { page: 'tour' };
   if (p === '/app') return { page: 'dashboard' };
   if (p === '/app/new') return { page: 'create' };
+  if (p === '/app/payments') return { page: 'payments' };
   if (p === '/app/settings') return { page: 'settings' };
   if (p === '/app/developers') return { page: 'developers' };
   if (p === '/app/webhooks') return { page: 'webhooks' };
@@ -42,7 +44,7 @@ function route(path: string): Route {
   return { page: 'not-found' };
 }
 
-const SIGNED_IN_ONLY = new Set(['dashboard', 'create', 'settings', 'developers', 'webhooks', 'event', 'receipt']);
+const SIGNED_IN_ONLY = new Set(['dashboard', 'create', 'payments', 'settings', 'developers', 'webhooks', 'event', 'receipt']);
 
 export function App() {
   const path = usePath();
@@ -68,6 +70,7 @@ export function App() {
   else if (!me) content = <p class="muted">{t.loading}</p>;
   else if (r.page === 'dashboard') content = <Dashboard me={me} setMe={setMe} />;
   else if (r.page === 'create') content = <CreateEvent me={me} setMe={setMe} />;
+  else if (r.page === 'payments') content = <Payments me={me} setMe={setMe} />;
   else if (r.page === 'settings') content = <Settings me={me} setMe={setMe} />;
   else if (r.page === 'developers') content = <Developers me={me} setMe={setMe} />;
   else if (r.page === 'webhooks') content = <Webhooks me={me} setMe={setMe} />;
@@ -141,6 +144,7 @@ function Layout({ me, path, wide, children }: { me: Me | null; path: string; wid
             <nav aria-label={t.nav.primary}>
               {link('/app', t.nav.events)}
               {link('/app/new', t.nav.create)}
+              {link('/app/payments', t.nav.payments)}
               {link('/app/settings', t.nav.settings)}
             </nav>
           ) : null}

@@ -37,3 +37,18 @@ export function usePath(): string {
   }, []);
   return path;
 }
+
+/** The address's query (`?view=week&date=…`), kept up to date as links and Back/Forward change it. */
+export function useQuery(): URLSearchParams {
+  const [search, setSearch] = useState(location.search);
+  useEffect(() => {
+    const update = () => setSearch(location.search);
+    listeners.add(update);
+    addEventListener('popstate', update);
+    return () => {
+      listeners.delete(update);
+      removeEventListener('popstate', update);
+    };
+  }, []);
+  return new URLSearchParams(search);
+}

@@ -33,12 +33,22 @@ export const PAYMENT_LABEL: Record<PaymentStatus, string> = {
   error: 'could not be started',
 };
 
+/** Each event state in one or two words, where a calendar chip has no room for the sentence. */
+export const STATE_SHORT: Record<EventState, string> = {
+  pending_payment: 'Unpaid',
+  paid: 'Paid',
+  confirmed: 'Booked',
+  failed: 'Failed',
+  expired: 'Expired',
+  cancelled: 'Cancelled',
+};
+
 export const ORDINAL = ['first', 'second', 'third', 'fourth', 'fifth'];
 
 export const t = {
   brand: 'LeadsCalendar',
   skip: 'Skip to content',
-  nav: { events: 'Your events', create: 'New event', settings: 'Settings', signIn: 'Sign in with Google', primary: 'Main' },
+  nav: { events: 'Your events', create: 'New event', payments: 'Payments', settings: 'Settings', signIn: 'Sign in with Google', primary: 'Main' },
   sandbox: { badge: 'Sandbox — no real money or accounts', tourTitle: 'A tour of the sandbox' },
   loading: 'Loading…',
   apiRef: 'API reference',
@@ -77,6 +87,37 @@ export const t = {
     createFirst: 'Create your first event',
     more: 'Show older events',
     allDay: 'all day',
+    // The calendar views (list, week, month) and their navigation.
+    views: { list: 'List', week: 'Week', month: 'Month' } as Record<'list' | 'week' | 'month', string>,
+    viewLabel: 'View',
+    previous: { week: 'Previous week', month: 'Previous month' },
+    next: { week: 'Next week', month: 'Next month' },
+    today: 'Today',
+    rangeNav: 'Dates shown',
+    noEventsDay: 'No events',
+    noEventsRange: 'No events in these dates.',
+    monthCaption: (month: string) => `Events in ${month}`,
+    weekCaption: (range: string) => `Events from ${range}`,
+    scrollHint: 'Scroll sideways to see the whole month.',
+    eventsOn: (n: number) => (n === 1 ? '1 event' : `${n} events`),
+    tooMany: 'Only the first events in these dates are shown: narrow the status filter to see the others.',
+    payments: 'Your payments',
+  },
+  payments: {
+    title: 'Your payments',
+    lead: 'Every payment for your events, newest first.',
+    status: 'Status',
+    provider: 'Provider',
+    anyStatus: 'Any status',
+    anyProvider: 'Any provider',
+    empty: 'No payments yet. They appear here once you pay for an event.',
+    emptyFiltered: 'No payment matches these filters.',
+    more: 'Show older payments',
+    forEvent: 'Event',
+    amount: 'Amount',
+    date: 'Date',
+    charged: (amount: string, rate: string, currency: string) => `Charged ${amount} (${rate} per ${currency})`,
+    expires: (at: string) => `Order open until ${at}`,
   },
   google: {
     needsReconnect: 'Google needs you to sign in again: LeadsCalendar can no longer reach your calendar. Events you paid for wait until you do.',
@@ -273,7 +314,6 @@ export const t = {
     developersLink: 'Manage API keys and OAuth clients',
     signOut: 'Sign out',
     keep: 'Keep it',
-    integrations: 'Integrations',
     webhooksLead: 'Let your own server hear about your events and payments as they happen.',
     webhooksLink: 'Manage webhooks',
   },

@@ -113,21 +113,37 @@ export interface EventListPosition {
   id: string;
 }
 
+/**
+ * Which of a user's events a list holds. `from`/`to` keep the events that may happen within
+ * [from, to): a single event that overlaps it; a recurring one whose series starts before `to`
+ * (its end is not stored: which of its occurrences fall in the range is for the caller to work out).
+ */
+export interface EventListFilter {
+  states?: readonly EventState[] | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+}
+
 /** One page of a user's events, and the position after its last one when there may be more. */
 export async function listUserEvents(
   q: Queryable,
   userId: string,
-  page: { limit: number; after?: EventListPosition | undefined },
+  page: { limit: number; after?: EventListPosition | undefined; filter?: EventListFilter },
 ): Promise<{ events: EventRecord[]; next: EventListPosition | null }> {
   const params: unknown[] = [userId, page.limit + 1];
-  let after = '';
+  const where = ['user_id = $1'];
+  const { states, from, to } = page.filter ?? {};
+  if (states?.length) where.push(`state = any($${params.push([...states])}::text[])`);
+  if (to) where.push(`start_at < $${params.push(to)}`);
+  if (from) where.push(`(end_at > $${params.push(from)} or cardinality(recurrence) > 0)`);
   if (page.after) {
-    params.push(page.after.createdAtMicros.toString(), page.after.id);
-    after = `and (created_at, id) < (timestamptz 'epoch' + $3::bigint * interval '1 microsecond', $4::uuid)`;
+    const t = params.push(page.after.createdAtMicros.toString());
+    const id = params.push(page.after.id);
+    where.push(`(created_at, id) < (timestamptz 'epoch' + $${t}::bigint * interval '1 microsecond', $${id}::uuid)`);
   }
   const rows = await q.query(
     `select ${COLUMNS}, (extract(epoch from created_at) * 1000000)::bigint as created_at_micros
-     from events where user_id = $1 ${after} order by created_at desc, id desc limit $2`,
+     from events where ${where.join(' and ')} order by created_at desc, id desc limit $2`,
     params,
   );
   const more = rows.length > page.limit;

@@ -113,33 +113,48 @@ export async function paymentsOfEvent(q: Queryable, eventId: string, opts: { for
 export interface PaymentFilter {
   status?: PaymentState | undefined;
   provider?: ProviderId | undefined;
+  eventId?: string | undefined;
 }
 
-/** One page of a user's payments, newest first, and the position after its last one when there may be more. */
+/** A payment in a user's list, with the title of the event it pays for. */
+export interface PaymentListEntry extends PaymentRecord {
+  eventTitle: string;
+}
+
+const P_COLUMNS = COLUMNS.split(',').map((c) => `p.${c.trim()}`).join(', ');
+
+/**
+ * One page of a user's payments, newest first (`order: 'asc'`: oldest first), and the position
+ * after its last one when there may be more.
+ */
 export async function listUserPayments(
   q: Queryable,
   userId: string,
-  page: { limit: number; after?: EventListPosition | undefined; filter: PaymentFilter },
-): Promise<{ payments: PaymentRecord[]; next: EventListPosition | null }> {
+  page: { limit: number; after?: EventListPosition | undefined; filter: PaymentFilter; order?: 'asc' | 'desc' },
+): Promise<{ payments: PaymentListEntry[]; next: EventListPosition | null }> {
   const params: unknown[] = [userId, page.limit + 1];
-  const where: string[] = ['user_id = $1'];
-  if (page.filter.status) where.push(`state = $${params.push(page.filter.status)}`);
-  if (page.filter.provider) where.push(`provider = $${params.push(page.filter.provider)}`);
+  const where: string[] = ['p.user_id = $1'];
+  if (page.filter.status) where.push(`p.state = $${params.push(page.filter.status)}`);
+  if (page.filter.provider) where.push(`p.provider = $${params.push(page.filter.provider)}`);
+  if (page.filter.eventId) where.push(`p.event_id = $${params.push(page.filter.eventId)}`);
+  const asc = page.order === 'asc';
   if (page.after) {
     const t = params.push(page.after.createdAtMicros.toString());
     const id = params.push(page.after.id);
-    where.push(`(created_at, id) < (timestamptz 'epoch' + $${t}::bigint * interval '1 microsecond', $${id}::uuid)`);
+    where.push(`(p.created_at, p.id) ${asc ? '>' : '<'} (timestamptz 'epoch' + $${t}::bigint * interval '1 microsecond', $${id}::uuid)`);
   }
+  const dir = asc ? 'asc' : 'desc';
   const rows = await q.query(
-    `select ${COLUMNS}, (extract(epoch from created_at) * 1000000)::bigint as created_at_micros
-     from payments where ${where.join(' and ')} order by created_at desc, id desc limit $2`,
+    `select ${P_COLUMNS}, e.title as event_title, (extract(epoch from p.created_at) * 1000000)::bigint as created_at_micros
+     from payments p join events e on e.id = p.event_id
+     where ${where.join(' and ')} order by p.created_at ${dir}, p.id ${dir} limit $2`,
     params,
   );
   const more = rows.length > page.limit;
   const kept = more ? rows.slice(0, page.limit) : rows;
   const last = kept[kept.length - 1];
   return {
-    payments: kept.map(map),
+    payments: kept.map((r) => ({ ...map(r), eventTitle: r.event_title as string })),
     next: more && last ? { createdAtMicros: BigInt(last.created_at_micros as bigint), id: last.id as string } : null,
   };
 }

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { EVENT_PAGE, type EventRecord } from '../../app/event-list.ts';
+import type { EventRecord } from '../../app/event-list.ts';
 import type { Admins } from '../../app/admin.ts';
 import type { Events } from '../../app/events.ts';
 import type { GoogleConnections } from '../../app/google-connections.ts';
@@ -17,6 +17,8 @@ import {
   CreatedEvent,
   CreateEventBody,
   Event,
+  EventListItem,
+  EventListQuery,
   EventWithHistory,
   Me,
   Preview,
@@ -65,19 +67,9 @@ export function eventDto(e: EventRecord): z.infer<typeof Event> {
 
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 429: Problem };
 const IdParams = z.object({ id: z.string().uuid() });
-const EventListQuery = z.object({
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(EVENT_PAGE.maxLimit)
-    .default(EVENT_PAGE.defaultLimit)
-    .describe(`Events per page, at most ${EVENT_PAGE.maxLimit}.`),
-  cursor: z.string().min(1).max(512).optional().describe('The nextCursor of the previous page; omit for the first page.'),
-});
 const EventList = z
   .object({
-    events: z.array(Event),
+    events: z.array(EventListItem),
     nextCursor: z.string().nullable().describe('Pass as cursor to get the next page; null on the last page.'),
   })
   .meta({ id: 'EventList' });
@@ -174,15 +166,26 @@ export function registerApiRoutes(app: App, deps: ApiDeps) {
       preValidation: signedIn,
       schema: {
         tags: ['events'],
-        summary: 'Your events, newest first, a page at a time',
+        summary: 'Your events, newest first, a page at a time; by state and by the time range they happen in',
+        description:
+          'Filters: `state` (comma-separated states) and `from`/`to` (instants). With both `from` and `to`, a single event is listed when it overlaps [from, to) ' +
+          'and a recurring one when its series starts before `to`; each carries `occurrences`, its times within the range (none for a series that has ended before it). ' +
+          'Pages keep the filters: a `cursor` is only accepted with the filters it was given out for.',
         querystring: EventListQuery,
         response: { 200: EventList, ...errors },
       },
     },
     async (req) => {
       const s = await sessions.requireUser(req);
-      const page = await events.list(s.userId, req.query);
-      return { events: page.events.map(eventDto), nextCursor: page.nextCursor };
+      const { state, ...query } = req.query;
+      const page = await events.list(s.userId, { ...query, states: state });
+      return {
+        events: page.events.map((e) => ({
+          ...eventDto(e),
+          ...(e.occurrences ? { occurrences: e.occurrences.map((o) => ({ start: o.start.toISOString(), end: o.end.toISOString() })) } : {}),
+        })),
+        nextCursor: page.nextCursor,
+      };
     },
   );
 

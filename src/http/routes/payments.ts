@@ -1,12 +1,12 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { PAYMENT_PAGE, type PaymentRecord, type Payments } from '../../app/payments.ts';
+import type { PaymentRecord, Payments } from '../../app/payments.ts';
 import type { Webhooks } from '../../app/webhooks.ts';
 import { formatMinor } from '../../domain/money.ts';
 import { isOpen } from '../../domain/payment-state.ts';
 import type { ProviderId } from '../../ports/payments.ts';
 import { Problem } from '../problem.ts';
-import { Payment, PaymentState, PaymentTimelineEntry, PaymentWithHistory, StartPaymentBody } from '../schemas.ts';
+import { Payment, PaymentListItem, PaymentListQuery, PaymentTimelineEntry, PaymentWithHistory, StartPaymentBody } from '../schemas.ts';
 import type { App } from '../server.ts';
 import type { Sessions } from '../sessions.ts';
 import { timelineEntryDto } from '../timeline.ts';
@@ -54,14 +54,8 @@ export async function paymentDto(p: PaymentRecord): Promise<z.infer<typeof Payme
 
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 429: Problem, 503: Problem };
 const IdParams = z.object({ id: z.string().uuid() });
-const PaymentListQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(PAYMENT_PAGE.maxLimit).default(PAYMENT_PAGE.defaultLimit).describe(`Payments per page, at most ${PAYMENT_PAGE.maxLimit}.`),
-  cursor: z.string().min(1).max(512).optional().describe('The nextCursor of the previous page; omit for the first page.'),
-  status: PaymentState.optional().describe('Only payments in this status.'),
-  provider: z.enum(['paypal', 'binance']).optional().describe('Only payments with this provider.'),
-});
 const PaymentList = z
-  .object({ payments: z.array(Payment), nextCursor: z.string().nullable().describe('Pass as cursor to get the next page; null on the last page.') })
+  .object({ payments: z.array(PaymentListItem), nextCursor: z.string().nullable().describe('Pass as cursor to get the next page; null on the last page.') })
   .meta({ id: 'PaymentList' });
 
 /** Paying for events: /api/v1 routes for the signed-in person, and the pages providers send the payer back to. */
@@ -99,11 +93,25 @@ export function registerPaymentRoutes(app: App, deps: PaymentRouteDeps) {
 
   app.get(
     '/api/v1/payments',
-    { preValidation: signedIn, schema: { tags: ['payments'], summary: 'Your payments, newest first, a page at a time', querystring: PaymentListQuery, response: { 200: PaymentList, ...errors } } },
+    {
+      preValidation: signedIn,
+      schema: {
+        tags: ['payments'],
+        summary: 'Your payments across your events, newest first, a page at a time',
+        description:
+          'Filters: `status`, `provider`, `eventId`; `sort` by creation, newest (`created_desc`, the default) or oldest first (`created_asc`). ' +
+          'Each payment names its event (`eventId`, `eventTitle`). A `cursor` is only accepted with the filters and sort it was given out for.',
+        querystring: PaymentListQuery,
+        response: { 200: PaymentList, ...errors },
+      },
+    },
     async (req) => {
       const s = await sessions.requireUser(req);
       const page = await payments.list(s.userId, req.query);
-      return { payments: await Promise.all(page.payments.map(paymentDto)), nextCursor: page.nextCursor };
+      return {
+        payments: await Promise.all(page.payments.map(async (p) => ({ ...(await paymentDto(p)), eventTitle: p.eventTitle }))),
+        nextCursor: page.nextCursor,
+      };
     },
   );
 

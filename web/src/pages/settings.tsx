@@ -77,8 +77,7 @@ export function Settings({ me, setMe }: PageProps) {
         <p>{t.settings.developersLead}</p>
         <p>
           <a href="/app/developers">{t.settings.developersLink}</a>
-      <section class="card" aria-labelledby="integrations">
-        <h2 id="integrations">{t.settings.integrations}</h2>
+        </p>
         <p>{t.settings.webhooksLead}</p>
         <p>
           <a href="/app/webhooks" id="webhooks-link">
@@ -90,7 +89,7 @@ export function Settings({ me, setMe }: PageProps) {
         <h2 id="session">{t.settings.session}</h2>
         {/* A plain form: signing out works the same with or without this page's script. */}
         <form method="post" action="/auth/logout">
-          <input type="hidden" name="_csrf" value={me.csrfToken ?? ""} />
+          <input type="hidden" name="_csrf" value={me.csrfToken ?? ''} />
           <button type="submit">{t.settings.signOut}</button>
         </form>
       </section>
