@@ -2,6 +2,9 @@ import { ApiKeyCredentials, ClientCredentials, type Credentials, type TokenRespo
 import { MemoryTokenCache, type TokenCache } from './auth/token-cache.ts';
 import { Transport, type RequestOptions } from './http.ts';
 import { Account, Calendars, Recurrence } from './resources/account.ts';
+import { Admin } from './resources/admin.ts';
+import { ApiKeys, OAuthClients } from './resources/credentials.ts';
+import { WebhookEndpoints } from './resources/webhook-endpoints.ts';
 import type { Call } from './resources/base.ts';
 import { Events } from './resources/events.ts';
 import { Payments } from './resources/payments.ts';
@@ -64,6 +67,10 @@ export class LeadsCalendar {
   readonly account: Account;
   readonly calendars: Calendars;
   readonly recurrence: Recurrence;
+  readonly apiKeys: ApiKeys;
+  readonly oauthClients: OAuthClients;
+  readonly webhookEndpoints: WebhookEndpoints;
+  readonly admin: Admin;
   readonly sandbox: Sandbox;
   readonly #transport: Transport;
 
@@ -97,11 +104,15 @@ export class LeadsCalendar {
     }
     this.#transport = new Transport(transportOptions, credentials);
     const call: Call = async <T>(method: string, path: string, ro?: RequestOptions) => (await this.#transport.request<T>(method, path, ro)).body;
-    this.events = new Events(call);
+    this.events = new Events(call, (path, headers, signal) => this.#transport.stream(path, headers, signal));
     this.payments = new Payments(call);
     this.account = new Account(call);
     this.calendars = new Calendars(call);
     this.recurrence = new Recurrence(call);
+    this.apiKeys = new ApiKeys(call);
+    this.oauthClients = new OAuthClients(call);
+    this.webhookEndpoints = new WebhookEndpoints(call);
+    this.admin = new Admin(call);
     this.sandbox = new Sandbox(this, options.sandboxUrl ?? SANDBOX_CONTROL_URL);
   }
 

@@ -128,6 +128,30 @@ export class Transport {
     }
   }
 
+  /**
+   * A long-lived GET whose body is read as it arrives (Server-Sent Events). No timeout once the
+   * answer has started, and no retry: the caller reconnects with Last-Event-ID.
+   */
+  async stream(path: string, headers: Record<string, string>, signal?: AbortSignal): Promise<ReadableStream<Uint8Array>> {
+    const url = this.url(path);
+    const auth = await this.credentials?.authorization();
+    const started = performance.now();
+    const res = await fetch(url, {
+      headers: { accept: 'text/event-stream', 'user-agent': this.opts.userAgent, ...(auth ? { authorization: auth } : {}), ...headers },
+      dispatcher: this.#dispatcher,
+      redirect: 'manual',
+      signal,
+    }).catch((err: unknown) => {
+      throw new ConnectionError(`GET ${url}: ${String((err as Error)?.cause ?? err)}`, { method: 'GET', url }, { cause: err });
+    });
+    this.opts.onResponse?.({ method: 'GET', path: new URL(url).pathname, status: res.status, requestId: res.headers.get('x-request-id'), durationMs: performance.now() - started });
+    if (res.status >= 400 || !res.body) {
+      const text = await res.text();
+      throw apiErrorFor(res.status, problemOf(res.status, text), { method: 'GET', url, responseBody: text.slice(0, 4096) }, new Headers(res.headers as unknown as HeadersInit));
+    }
+    return res.body as unknown as ReadableStream<Uint8Array>;
+  }
+
   async close(): Promise<void> {
     await this.#dispatcher.close();
   }

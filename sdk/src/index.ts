@@ -9,3 +9,5 @@ export * from './types.ts';
 import { constructEvent, signatureHeader } from './webhooks.ts';
 /** `webhooks.constructEvent(rawBody, signatureHeader, secret)`, as the docs write it. */
 export const webhooks = { constructEvent, signatureHeader };
+export type { StreamMessage } from './sse.ts';
+export type { Receipt } from './resources/events.ts';

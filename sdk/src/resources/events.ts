@@ -1,11 +1,21 @@
+import type { components } from '../api.gen.ts';
 import { CursorList } from '../pagination.ts';
+import { readEvents, type StreamMessage } from '../sse.ts';
 import type { CreatedEvent, CreateEventParams, Event, EventWithHistory, QueryOf } from '../types.ts';
 import { seg, type Call, type PostOptions } from './base.ts';
 
 export type EventListParams = Omit<QueryOf<'/api/v1/events', 'get'>, 'cursor'>;
 
+export type Receipt = components['schemas']['Receipt'];
+
+/** Opens a Server-Sent Events stream of a path (the Transport's `stream`). */
+export type OpenStream = (path: string, headers: Record<string, string>, signal?: AbortSignal) => Promise<ReadableStream<Uint8Array>>;
+
 export class Events {
-  constructor(private readonly call: Call) {}
+  constructor(
+    private readonly call: Call,
+    private readonly openStream: OpenStream,
+  ) {}
 
   /** Creates an event waiting for payment; it goes to Google Calendar once paid. */
   create(params: CreateEventParams, opts: PostOptions = {}): Promise<CreatedEvent> {
@@ -28,5 +38,28 @@ export class Events {
   /** Cancels an event: at once while unpaid; a confirmed one is refunded, then cancelled. */
   cancel(id: string, opts: PostOptions = {}): Promise<Event> {
     return this.call('POST', `/api/v1/events/${seg(id)}/cancel`, { idempotencyKey: opts.idempotencyKey });
+  }
+
+  /** The event as an iCalendar file (text/calendar), once it is paid. */
+  calendarFile(id: string): Promise<string> {
+    return this.call('GET', `/api/v1/events/${seg(id)}/calendar.ics`);
+  }
+
+  /** The receipt of the payment that paid the event. */
+  receipt(id: string): Promise<Receipt> {
+    return this.call('GET', `/api/v1/events/${seg(id)}/receipt`);
+  }
+
+  /**
+   * The event's live status: a `snapshot` first (or, with `lastEventId`, only what came after it),
+   * then a `change` for each new audit entry. Stop with `signal` or by leaving the loop.
+   */
+  async *stream(id: string, opts: { lastEventId?: string; signal?: AbortSignal } = {}): AsyncGenerator<StreamMessage> {
+    const body = await this.openStream(`/api/v1/events/${seg(id)}/stream`, opts.lastEventId ? { 'last-event-id': opts.lastEventId } : {}, opts.signal);
+    try {
+      yield* readEvents(body);
+    } finally {
+      await body.cancel().catch(() => undefined);
+    }
   }
 }
