@@ -38,6 +38,7 @@ import { PRICE_CURRENCY } from './domain/instance-settings.ts';
 import { registerAdminRoutes } from './http/routes/admin.ts';
 import { Credentials } from './app/credentials.ts';
 import { registerIdempotency } from './http/idempotency.ts';
+import { IdempotencyKeys } from './app/idempotency.ts';
 import { registerCredentialRoutes } from './http/routes/credentials.ts';
 import { Webhooks } from './app/webhooks.ts';
 import { createWebhookSender } from './providers/webhooks/sender.ts';
@@ -222,7 +223,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     });
     registerAuthRoutes(app, { sessions, signIn, pages: { sandbox: config.mode === 'sandbox' } });
     // Before the API routes: Idempotency-Key applies to each POST registered after it.
-    registerIdempotency(app, { db, sessions });
+    registerIdempotency(app, { keys: new IdempotencyKeys(db), sessions });
     registerCredentialRoutes(app, { sessions, credentials });
     const users = new Users(db);
     const admins = new Admins(db, config.adminEmails);

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import type { Queryable } from '../db/database.ts';
-import * as repo from '../db/repos/idempotency.ts';
+import type { IdempotencyKeys } from '../app/idempotency.ts';
 import { AppError } from '../errors.ts';
 import type { App } from './server.ts';
 import type { Sessions } from './sessions.ts';
@@ -37,8 +36,8 @@ function invalidKey(detail: string): AppError {
   });
 }
 
-export function registerIdempotency(app: App, deps: { db: Queryable; sessions: Sessions }) {
-  const { db, sessions } = deps;
+export function registerIdempotency(app: App, deps: { keys: IdempotencyKeys; sessions: Sessions }) {
+  const { keys, sessions } = deps;
   let lastSweep = 0;
 
   app.addHook('preHandler', async (req, reply) => {
@@ -53,11 +52,11 @@ export function registerIdempotency(app: App, deps: { db: Queryable; sessions: S
 
     if (Date.now() - lastSweep > SWEEP_EVERY_MS) {
       lastSweep = Date.now();
-      await repo.deleteExpired(db);
+      await keys.sweep();
     }
     // The validated body: key order and defaults follow the schema, so equal requests hash equal.
     const requestHash = createHash('sha256').update(`${req.method} ${req.url}\n${JSON.stringify(req.body ?? null)}`).digest('hex');
-    const r = await repo.reserve(db, { ownerId: principal.userId, key: header, requestHash, lockMs: LOCK_MS, keepMs: IDEMPOTENCY_KEEP_MS });
+    const r = await keys.reserve({ ownerId: principal.userId, key: header, requestHash, lockMs: LOCK_MS, keepMs: IDEMPOTENCY_KEEP_MS });
     if (r.outcome === 'reserved') {
       held.set(req, { ownerId: principal.userId, key: header });
       return;
@@ -87,10 +86,10 @@ export function registerIdempotency(app: App, deps: { db: Queryable; sessions: S
         const v = reply.getHeader(name);
         if (v !== undefined) headers[name] = String(v);
       }
-      await repo.complete(db, h.ownerId, h.key, { status: reply.statusCode, headers, body: String(payload) });
+      await keys.complete(h.ownerId, h.key, { status: reply.statusCode, headers, body: String(payload) });
     } else {
       // A stream cannot be replayed; no POST answers one, but if one did, the key is freed.
-      await repo.release(db, h.ownerId, h.key);
+      await keys.release(h.ownerId, h.key);
     }
     return payload;
   });

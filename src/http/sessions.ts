@@ -100,6 +100,21 @@ export class Sessions {
 
   readonly #checked = new WeakMap<FastifyRequest, Promise<Principal>>();
 
+  /**
+   * Whose request this is (the bearer credential's owner, or else the session's user), or null;
+   * without the scope and CSRF checks of {@link requireUser}, which the route still runs. For
+   * deciding, before the body is read, whether a route exists for this person at all.
+   */
+  async whose(req: FastifyRequest): Promise<string | null> {
+    const authorization = req.headers.authorization;
+    if (authorization !== undefined) {
+      const [scheme, token] = authorization.trim().split(/\s+/);
+      if (scheme?.toLowerCase() !== 'bearer' || !token) return null;
+      return (await this.credentials.authenticate(token).catch(() => null))?.userId ?? null;
+    }
+    return (await this.load(req))?.userId ?? null;
+  }
+
   async #requireUser(req: FastifyRequest): Promise<Principal> {
     const unsafe = !['GET', 'HEAD', 'OPTIONS'].includes(req.method);
     const authorization = req.headers.authorization;

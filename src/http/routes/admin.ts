@@ -37,8 +37,8 @@ export function registerAdminRoutes(app: App, deps: AdminRouteDeps) {
 
   /** The admin's account; for anyone else, the unknown route's own 404 (the same handler, the same body). */
   const adminOf = async (req: FastifyRequest) => {
-    const s = await sessions.load(req);
-    const user = s?.userId ? await users.get(s.userId).catch(() => null) : null;
+    const userId = await sessions.whose(req);
+    const user = userId ? await users.get(userId).catch(() => null) : null;
     return user && admins.isAdmin(user.email) ? user : null;
   };
   // onRequest, before the body is even parsed: a non-admin's malformed or invalid body is a 404
