@@ -205,6 +205,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       publicBaseUrl: config.publicBaseUrl,
       cookieSecret: secrets.sessionSecret,
       rateLimits,
+      apiRateLimit: { max: config.apiRateLimitPerMinute, timeWindowMs: 60_000 },
       mode: config.mode,
     });
     registerOpsRoutes(app, { readiness: new Readiness(db, migrations), metrics });
@@ -233,7 +234,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     registerWebhookEndpointRoutes(app, { sessions, webhooks });
     registerEventStreamRoute(app, { sessions, events, payments, changes, heartbeatSeconds: config.liveStatus.heartbeatSeconds });
     registerEventFileRoutes(app, { sessions, events, payments, users, publicBaseUrl: config.publicBaseUrl });
-    registerWebhookRoutes(app, { payments });
+    registerWebhookRoutes(app, { payments, perMinute: config.providerNotificationRateLimitPerMinute });
 
     await jobs.start();
     cleanup.unshift(() => jobs.stop(config.shutdownTimeoutMs));

@@ -86,6 +86,9 @@ const base = z.object({
   GOOGLE_RECONNECT_WINDOW_HOURS: z.coerce.number().min(0).max(30 * 24).default(72),
   GOOGLE_SEND_UPDATES: z.enum(['all', 'externalOnly', 'none']).default('all'),
   CALENDAR_CONFLICTS: z.enum(['warn', 'block']).default('warn'),
+  // Rate limits (docs/configuration.md): per credential on /api/v1, per address on each provider notification route.
+  API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  PROVIDER_NOTIFICATION_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
   // Outgoing webhooks (docs/webhooks.md): one attempt's time limit, the backoff between attempts,
   // how long attempts go on (an endpoint failing that long is disabled), and a rotation's overlap.
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
@@ -146,6 +149,10 @@ export interface Config {
   /** How often jobs left active by a dead worker (past their expiry) are found and retried. */
   jobMaintenanceIntervalSeconds: number;
   trustProxy: boolean;
+  /** What one credential may ask of /api/v1 per minute (API_RATE_LIMIT_PER_MINUTE). */
+  apiRateLimitPerMinute: number;
+  /** What one address may post to each provider notification route per minute (PROVIDER_NOTIFICATION_RATE_LIMIT_PER_MINUTE). */
+  providerNotificationRateLimitPerMinute: number;
   /** Lower-cased; the admin area (instance settings, payments chart) is theirs alone. */
   adminEmails: string[];
   pricing: { minor: number; currency: string };
@@ -279,6 +286,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jobPollIntervalSeconds: raw.JOB_POLL_INTERVAL_SECONDS,
     jobMaintenanceIntervalSeconds: raw.JOB_MAINTENANCE_INTERVAL_SECONDS,
     trustProxy: raw.TRUST_PROXY,
+    apiRateLimitPerMinute: raw.API_RATE_LIMIT_PER_MINUTE,
+    providerNotificationRateLimitPerMinute: raw.PROVIDER_NOTIFICATION_RATE_LIMIT_PER_MINUTE,
     adminEmails: raw.ADMIN_EMAILS,
     pricing: { minor: raw.EVENT_PRICE_MINOR, currency: raw.EVENT_PRICE_CURRENCY },
     paymentTtlMinutes: raw.PAYMENT_TTL_MINUTES,

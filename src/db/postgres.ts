@@ -57,8 +57,12 @@ export async function openPostgres(opts: PostgresOptions): Promise<Database & { 
         result = await fn({ ...wrap(client), afterCommit: (f) => hooks.add(f) });
         await client.query('COMMIT');
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
-        client.release();
+        // A client whose ROLLBACK fails has lost its connection: it is discarded, not pooled again.
+        const broken = await client.query('ROLLBACK').then(
+          () => undefined,
+          (e: Error) => e,
+        );
+        client.release(broken);
         throw err;
       }
       client.release();

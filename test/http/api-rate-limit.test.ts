@@ -4,6 +4,7 @@ import { DatabaseRateLimitCounter } from '../../src/db/repos/rate-limits.ts';
 import { createServer, type App } from '../../src/http/server.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { startTestApp, type TestApp } from '../support/app.ts';
 import { silentLogger } from '../support/wait.ts';
 
 /**
@@ -86,5 +87,32 @@ describe('per-credential rate limits on /api/v1, shared by two instances', () =>
     const keys = await db.db.query<{ key: string }>('select key from rate_limits');
     assert.ok(keys.length > 0);
     assert.ok(keys.every((k) => !k.key.includes('key-a') && !k.key.includes('key-b')), JSON.stringify(keys));
+  });
+});
+
+describe('the allowances an instance is configured with', () => {
+  let app: TestApp;
+  before(async () => {
+    app = await startTestApp({ env: { API_RATE_LIMIT_PER_MINUTE: '3', PROVIDER_NOTIFICATION_RATE_LIMIT_PER_MINUTE: '2' } });
+  });
+  after(async () => app?.close());
+
+  it('API_RATE_LIMIT_PER_MINUTE sets the /api/v1 allowance', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const res = await fetch(`${app.url}/api/v1/me`);
+      assert.equal(res.headers.get('ratelimit-limit'), '3');
+      statuses.push(res.status);
+    }
+    assert.deepEqual(statuses, [401, 401, 401, 429]);
+  });
+
+  it('PROVIDER_NOTIFICATION_RATE_LIMIT_PER_MINUTE sets each provider notification route’s allowance', async () => {
+    const post = (provider: string) => fetch(`${app.url}/webhooks/${provider}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const paypal = [(await post('paypal')).status, (await post('paypal')).status, (await post('paypal')).status];
+    assert.notEqual(paypal[0], 429);
+    assert.notEqual(paypal[1], 429);
+    assert.equal(paypal[2], 429);
+    assert.notEqual((await post('binance')).status, 429, 'each route counts on its own');
   });
 });

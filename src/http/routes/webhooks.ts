@@ -9,7 +9,10 @@ import type { App } from '../server.ts';
  * over the exact bytes, so nothing parses it before the adapter has verified it. A verified
  * notification is stored in the inbox (once) before the 2xx; processing is a job.
  */
-export function registerWebhookRoutes(app: App, deps: { payments: Payments }) {
+/** PROVIDER_NOTIFICATION_RATE_LIMIT_PER_MINUTE's default: per sending address, each route. */
+export const PROVIDER_NOTIFICATION_RATE_LIMIT = 600;
+
+export function registerWebhookRoutes(app: App, deps: { payments: Payments; perMinute?: number }) {
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 64 * 1024 }, (_req, body, done) => done(null, body));
@@ -24,7 +27,7 @@ export function registerWebhookRoutes(app: App, deps: { payments: Payments }) {
       scope.post(
         `/webhooks/${provider}`,
         {
-          config: { rateLimit: { max: 600, timeWindow: '1 minute' } },
+          config: { rateLimit: { max: deps.perMinute ?? PROVIDER_NOTIFICATION_RATE_LIMIT, timeWindow: '1 minute' } },
           schema: {
             tags: ['webhooks'],
             summary: `${provider === 'paypal' ? 'PayPal' : 'Binance Pay'} notifications (signed by the provider; verified before anything is stored)`,
