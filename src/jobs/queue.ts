@@ -1,4 +1,6 @@
 import PgBoss from 'pg-boss';
+// Its statement texts, to recognise the two it runs without awaiting (see workerDb).
+import bossPlans from 'pg-boss/src/plans.js';
 import type { Database, Queryable, Tx } from '../db/database.ts';
 import { isAppError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -71,6 +73,33 @@ function bossDb(q: Queryable): PgBoss.Db {
   };
 }
 
+/**
+ * The database pg-boss itself works through. pg-boss marks a finished job completed (or failed)
+ * without awaiting the statement (manager.js, onFetch): if the database is unreachable at that
+ * moment, the rejection is unhandled and the process dies. Those two statements are answered "no
+ * row changed" instead, with a warning: the job stays active, and maintenance retries it once it
+ * expires, exactly as after a crash (every handler is safe to run again).
+ */
+function workerDb(q: Queryable, schema: string, log: Logger): PgBoss.Db {
+  const unawaited = new Map<string, string>([
+    [bossPlans.completeJobs(schema), 'completed'],
+    [bossPlans.failJobsById(schema), 'failed'],
+  ]);
+  const db = bossDb(q);
+  return {
+    async executeSql(text, values) {
+      const marking = unawaited.get(text);
+      if (!marking) return db.executeSql(text, values);
+      try {
+        return await db.executeSql(text, values);
+      } catch (err) {
+        log.warn({ err, jobs: values?.[1] }, `could not mark a job ${marking}; it runs again once it expires`);
+        return { rows: [{ count: '0' }] };
+      }
+    },
+  };
+}
+
 export class JobQueue {
   readonly #boss: PgBoss;
   readonly #defs = new Map<string, QueueDefinition<object>>();
@@ -86,9 +115,10 @@ export class JobQueue {
     private readonly opts: { pollIntervalSeconds: number; maintenanceIntervalSeconds?: number; schema?: string },
   ) {
     this.db = db;
+    const schema = opts.schema ?? 'pgboss';
     this.#boss = new PgBoss({
-      db: bossDb(db),
-      schema: opts.schema ?? 'pgboss',
+      db: workerDb(db, schema, log),
+      schema,
       // Finished jobs are kept a week for inspection, then archived and dropped by pg-boss.
       archiveCompletedAfterSeconds: 7 * 24 * 3600,
       monitorStateIntervalSeconds: 60,

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import type { Database } from '../../src/db/database.ts';
 import { openPostgres } from '../../src/db/postgres.ts';
 import { JobQueue } from '../../src/jobs/queue.ts';
 import { createLogger } from '../../src/observability/logger.ts';
@@ -202,6 +204,56 @@ describe('two app instances on one PostgreSQL database', async () => {
       await a.stop(1000);
       await b.stop(1000);
       await second.close();
+      await t.close();
+    }
+  });
+});
+
+describe('a job finished while the database is unreachable', () => {
+  it('does not kill the process: the job stays active and runs again once it expires', async () => {
+    const t = await createTestDatabase('pglite');
+    const unhandled: unknown[] = [];
+    const onUnhandled = (err: unknown) => void unhandled.push(err);
+    process.on('unhandledRejection', onUnhandled);
+    const warnings: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        for (const line of String(chunk).split('\n')) if (line.trim()) warnings.push(JSON.parse(line).msg);
+        cb();
+      },
+    });
+    // The database as a lost connection would make it: pg-boss's "completed" statement fails.
+    let down = false;
+    const flaky: Database = {
+      ...t.db,
+      query: (text: string, params?: readonly unknown[]) =>
+        down && /state = 'completed'/.test(text) ? Promise.reject(new Error('Connection terminated unexpectedly')) : t.db.query(text, params),
+    } as Database;
+    const queue = new JobQueue(flaky, createLogger('warn', sink), undefined, { pollIntervalSeconds: 1, maintenanceIntervalSeconds: 1 });
+    const runs: number[] = [];
+    queue.define<{ n: number }>({
+      name: 'interrupted',
+      expireInSeconds: 1,
+      handler: async ({ n }) => {
+        runs.push(n);
+        // The first run finishes just as the connection goes.
+        if (runs.length === 1) down = true;
+      },
+    });
+    try {
+      await queue.start();
+      const id = await t.db.transaction((tx) => queue.send(tx, 'interrupted', { n: 1 }));
+      await waitFor('the warning', () => warnings.some((m) => m.includes('could not mark a job completed')));
+      down = false;
+      await waitFor('the job to run again and complete', async () => {
+        const [row] = await t.db.query<{ state: string }>(`select state from pgboss.job where id = $1`, [id]);
+        return row?.state === 'completed';
+      }, 30_000);
+      assert.ok(runs.length >= 2, `ran ${runs.length} times`);
+      assert.deepEqual(unhandled, [], 'no unhandled rejection');
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      await queue.stop(1000).catch(() => {});
       await t.close();
     }
   });
