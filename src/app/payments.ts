@@ -522,14 +522,14 @@ export class Payments implements EventPaymentHooks {
           else if (p.state === 'authorized' && snap.status !== 'cancelled') {
             const failure = snap.status === 'declined' ? `${name} refused to complete the payment, so the booking was undone` : `the ${name} hold expired before it could be captured, so the booking was undone`;
             await to(snap.status, `the hold could not be captured: ${why}`, { reason: `${failure}.` });
-            await this.#failPaidEvent(tx, e, `${failure}; no money was taken.`);
+            await this.#undoPaidEvent(tx, e, 'failed', `${failure}; no money was taken.`);
           }
           break;
         }
         case 'voided':
           if (p.state === 'voiding' || p.state === 'authorized' || p.state === 'review') {
             await to('voided', `hold released at ${name}`);
-            if (p.state === 'authorized') await this.#failPaidEvent(tx, e, `the payment hold was released at ${name}`);
+            if (p.state === 'authorized') await this.#undoPaidEvent(tx, e, 'failed', `the payment hold was released at ${name}`);
           } else if (isOpen(p.state)) await to('cancelled', `voided at ${name}`, { reason: `voided at ${name}` });
           break;
         case 'refunded':
@@ -590,11 +590,7 @@ export class Payments implements EventPaymentHooks {
     if (e.state === 'confirmed') {
       await events.setState(tx, e.id, 'confirmed', 'cancelled', `${why}; the event is cancelled and removed from Google Calendar`);
       await this.jobs.send(tx, EVENT_QUEUES.remove, { eventId: e.id }, { singletonKey: e.id });
-    } else if (e.state === 'paid') await this.#failPaidEvent(tx, e, why);
-  }
-
-  async #failPaidEvent(tx: Tx, e: EventRecord, reason: string): Promise<void> {
-    await this.#undoPaidEvent(tx, e, 'failed', reason);
+    } else if (e.state === 'paid') await this.#undoPaidEvent(tx, e, 'failed', why);
   }
 
   /**
@@ -710,7 +706,7 @@ export class Payments implements EventPaymentHooks {
           const cur = (await repo.findPayment(tx, p.id, { forUpdate: true }))!;
           if (cur.state !== 'authorized') return;
           await this.#late(tx, cur, 'authorized', `${name} kept failing to capture the payment (${err.message}); the hold is released`, {});
-          await this.#failPaidEvent(tx, e, `${name} could not capture the payment`);
+          await this.#undoPaidEvent(tx, e, 'failed', `${name} could not capture the payment`);
         });
         return repo.findPayment(this.db, p.id);
       }

@@ -159,7 +159,8 @@ export function registerPaymentRoutes(app: App, deps: PaymentRouteDeps) {
       'capture now. Before the event is on the calendar the answer is 409 `payment_capture_too_early` (the event never lands on the calendar without ' +
       'its money, and money is never taken for an event that is not there). The capture and the background one share one PayPal-Request-Id: the money ' +
       'is taken once. The answer is the payment `captured` (the event `confirmed`), or still `authorized` with a `reason` while PayPal completes the ' +
-      'capture, or `declined` if PayPal refused it (the event then fails and leaves the calendar). Repeating it answers the captured payment. ' +
+      'capture, or `declined` (or `voiding`, its hold being released) if PayPal refused it: the event then fails and leaves the calendar. ' +
+      'Repeating it answers the captured payment. ' +
       'A payment that holds no money (Binance Pay, PayPal intent CAPTURE, or any other status) answers 409 `payment_not_capturable`.',
     (u, id) => payments.capture(u, id),
   );
