@@ -72,7 +72,11 @@ export const PROBLEM_CODES = {
   // Payments.
   event_not_payable: { kind: 'conflict', status: 409, doc: 'The event is not waiting for payment (paid, confirmed, expired, cancelled), or its payment deadline passed.' },
   payment_not_refundable: { kind: 'conflict', status: 409, doc: 'Only a payment that took money (captured, or held for review) can be refunded.' },
-  payment_provider_unavailable: { kind: 'provider_unavailable', status: 503, doc: 'PayPal or Binance Pay did not answer in time while creating the order; nothing was charged.' },
+  payment_not_cancellable: { kind: 'conflict', status: 409, doc: 'Only an open payment (created or approved, no money taken) can be cancelled; one that took or holds money is refunded or voided instead.' },
+  payment_not_capturable: { kind: 'conflict', status: 409, doc: 'Only a PayPal payment holding money (intent AUTHORIZE, status authorized) can be captured.' },
+  payment_capture_too_early: { kind: 'conflict', status: 409, doc: 'The held payment’s event is not on Google Calendar yet; the money is taken only once it is.' },
+  payment_not_voidable: { kind: 'conflict', status: 409, doc: 'Only a PayPal payment holding money (intent AUTHORIZE, status authorized) can be voided.' },
+  payment_provider_unavailable: { kind: 'provider_unavailable', status: 503, doc: 'PayPal or Binance Pay did not answer in time while creating the order (nothing was charged) or capturing a hold (retried by itself).' },
   payment_provider_disabled: { kind: 'conflict', status: 409, doc: 'An admin has turned this payment provider off for now; pay with one of details.enabledProviders.' },
   payment_provider_refused: { kind: 'provider_unavailable', status: 502, doc: 'PayPal or Binance Pay refused to create the order (credentials, account, request); nothing was charged.' },
   // An event's receipt and calendar file.

@@ -9,7 +9,7 @@ import type { PaymentRecord } from '../db/repos/payments.ts';
 export type { PaymentRecord } from '../db/repos/payments.ts';
 import { assertTransition } from '../domain/event-state.ts';
 import { mismatches } from '../domain/payment-integrity.ts';
-import { assertPaymentTransition, holdsMoney, isOpen, isRefundable, type PaymentState } from '../domain/payment-state.ts';
+import { assertPaymentTransition, holdsMoney, isCancellable, isOpen, isRefundable, type PaymentState } from '../domain/payment-state.ts';
 import { AppError, isAppError, type ProblemCode } from '../errors.ts';
 import type { SettingsReader } from './instance-settings.ts';
 import type { JobContext, JobQueue } from '../jobs/queue.ts';
@@ -49,6 +49,10 @@ export const PAYMENT_CODES = {
   notPayable: 'event_not_payable',
   providerDisabled: 'payment_provider_disabled',
   notRefundable: 'payment_not_refundable',
+  notCancellable: 'payment_not_cancellable',
+  notCapturable: 'payment_not_capturable',
+  captureTooEarly: 'payment_capture_too_early',
+  notVoidable: 'payment_not_voidable',
   providerUnavailable: 'payment_provider_unavailable',
   providerRefused: 'payment_provider_refused',
 } as const satisfies Record<string, ProblemCode>;
@@ -245,6 +249,81 @@ export class Payments implements EventPaymentHooks {
     });
   }
 
+  /**
+   * The payer cancels an open checkout. Its order is closed at the provider (a job); where the
+   * provider cannot close it (PayPal), money taken there later is late money and goes back. The
+   * event keeps waiting for payment. Idempotent: a cancelled payment is returned as it is.
+   */
+  async cancel(userId: string, id: string): Promise<PaymentRecord> {
+    const found = await this.get(userId, id);
+    const after = found.state === 'cancelled' ? found : await this.#cancelByPayer(found, 'cancelled by the payer through the API');
+    if (after.state !== 'cancelled') {
+      throw new AppError(
+        'conflict',
+        after.state === 'pending'
+          ? `This payment was paid and ${PROVIDER_NAMES[after.provider]} is completing it: it cannot be cancelled; once it completes, refund it.`
+          : `Only an open payment (created or approved, no money taken) can be cancelled; this one is ${after.state}.`,
+        { code: PAYMENT_CODES.notCancellable },
+      );
+    }
+    return after;
+  }
+
+  /**
+   * Takes the money of a held PayPal payment now, instead of waiting for the capture job. Only once
+   * the event is on Google Calendar (authorise → insert → capture); the job and this share one
+   * PayPal-Request-Id, so whichever runs second gets the first one's capture. Idempotent.
+   */
+  async capture(userId: string, id: string): Promise<PaymentRecord> {
+    const p = await this.get(userId, id);
+    if (p.state === 'captured' && p.intent === 'AUTHORIZE') return p;
+    if (p.state !== 'authorized') {
+      throw new AppError(
+        'conflict',
+        p.intent === 'AUTHORIZE'
+          ? `Only a held payment (authorized) can be captured; this one is ${p.state}.`
+          : `Only a PayPal payment with intent AUTHORIZE holds money to capture; ${p.provider === 'binance' ? 'Binance Pay takes the money at payment' : 'this one took it at approval'}.`,
+        { code: PAYMENT_CODES.notCapturable },
+      );
+    }
+    const e = await events.findEvent(this.db, p.eventId);
+    if (e?.state !== 'paid' || !e.onCalendarAt) {
+      throw new AppError('conflict', 'The event is not on Google Calendar yet: the money is taken only once it is (it then happens by itself). Try again later.', {
+        code: PAYMENT_CODES.captureTooEarly,
+      });
+    }
+    try {
+      return (await this.#capture(p, false)) ?? (await this.get(userId, id));
+    } catch (err) {
+      if (!isAppError(err) || !err.retryable) throw err;
+      throw new AppError('provider_unavailable', `${PROVIDER_NAMES[p.provider]} did not answer in time; the capture is tried again by itself.`, {
+        code: PAYMENT_CODES.providerUnavailable,
+        ...(err.retryAfterMs === undefined ? {} : { retryAfterMs: err.retryAfterMs }),
+        cause: err,
+      });
+    }
+  }
+
+  /**
+   * Releases a PayPal hold: no money will be taken, so the event it paid for is cancelled at once
+   * (taken off Google Calendar if it was put there) and its capture can no longer run. Answers the
+   * payment `voiding`; it becomes `voided` once PayPal has released it. Idempotent.
+   */
+  async void(userId: string, id: string): Promise<PaymentRecord> {
+    const found = await this.get(userId, id);
+    return this.db.transaction(async (tx) => {
+      const e = (await events.findEvent(tx, found.eventId, { forUpdate: true }))!;
+      const p = (await repo.findPayment(tx, id, { forUpdate: true }))!;
+      if (p.state === 'voiding' || p.state === 'voided') return p;
+      if (p.state !== 'authorized') {
+        throw new AppError('conflict', `Only a held payment (authorized) can be voided; this one is ${p.state}.`, { code: PAYMENT_CODES.notVoidable });
+      }
+      await this.#late(tx, p, 'authorized', 'the payer released the hold', {});
+      await this.#undoPaidEvent(tx, e, 'cancelled', 'the payer released the payment hold; no money was taken');
+      return (await repo.findPayment(tx, id))!;
+    });
+  }
+
   // ── The browser's return from the provider ─────────────────────────────────────────────────────
 
   /**
@@ -261,13 +340,7 @@ export class Payments implements EventPaymentHooks {
     try {
       const snap = await this.settle(p.id, cancelled ? 'the payer leaving the provider page' : 'the payer returning from the provider');
       // Giving up at the provider closes the order, unless money moved after all (settle saw it).
-      if (cancelled && snap && isOpen(snap.state) && snap.state !== 'pending' && userId === p.userId) {
-        await this.db.transaction(async (tx) => {
-          await events.findEvent(tx, p.eventId, { forUpdate: true });
-          const current = (await repo.findPayment(tx, p.id, { forUpdate: true }))!;
-          if (isOpen(current.state) && current.state !== 'pending') await this.#close(tx, current, 'cancelled', `cancelled by the payer at ${PROVIDER_NAMES[providerId]}`);
-        });
-      }
+      if (cancelled && snap && isCancellable(snap.state) && userId === p.userId) await this.#cancelByPayer(p, `cancelled by the payer at ${PROVIDER_NAMES[providerId]}`);
     } catch (err) {
       if (!isAppError(err)) throw err;
       // The provider did not answer now: the settle job asks again shortly, and the page shows the progress.
@@ -449,14 +522,14 @@ export class Payments implements EventPaymentHooks {
           else if (p.state === 'authorized' && snap.status !== 'cancelled') {
             const failure = snap.status === 'declined' ? `${name} refused to complete the payment, so the booking was undone` : `the ${name} hold expired before it could be captured, so the booking was undone`;
             await to(snap.status, `the hold could not be captured: ${why}`, { reason: `${failure}.` });
-            await this.#failPaidEvent(tx, e, `${failure}; no money was taken.`);
+            await this.#undoPaidEvent(tx, e, 'failed', `${failure}; no money was taken.`);
           }
           break;
         }
         case 'voided':
           if (p.state === 'voiding' || p.state === 'authorized' || p.state === 'review') {
             await to('voided', `hold released at ${name}`);
-            if (p.state === 'authorized') await this.#failPaidEvent(tx, e, `the payment hold was released at ${name}`);
+            if (p.state === 'authorized') await this.#undoPaidEvent(tx, e, 'failed', `the payment hold was released at ${name}`);
           } else if (isOpen(p.state)) await to('cancelled', `voided at ${name}`, { reason: `voided at ${name}` });
           break;
         case 'refunded':
@@ -517,13 +590,28 @@ export class Payments implements EventPaymentHooks {
     if (e.state === 'confirmed') {
       await events.setState(tx, e.id, 'confirmed', 'cancelled', `${why}; the event is cancelled and removed from Google Calendar`);
       await this.jobs.send(tx, EVENT_QUEUES.remove, { eventId: e.id }, { singletonKey: e.id });
-    } else if (e.state === 'paid') await this.#failPaidEvent(tx, e, why);
+    } else if (e.state === 'paid') await this.#undoPaidEvent(tx, e, 'failed', why);
   }
 
-  async #failPaidEvent(tx: Tx, e: EventRecord, reason: string): Promise<void> {
+  /**
+   * A paid event whose money will not be taken: it fails (the booking could not go ahead) or is
+   * cancelled (its payer released the hold), and leaves Google Calendar if it got there. An insert
+   * still running sees the event is no longer paid and takes it off itself.
+   */
+  async #undoPaidEvent(tx: Tx, e: EventRecord, to: 'failed' | 'cancelled', reason: string): Promise<void> {
     if (e.state !== 'paid') return;
-    await events.setState(tx, e.id, 'paid', 'failed', reason, { failureReason: reason });
+    await events.setState(tx, e.id, 'paid', to, reason, to === 'failed' ? { failureReason: reason } : {});
     if (e.onCalendarAt) await this.jobs.send(tx, EVENT_QUEUES.remove, { eventId: e.id }, { singletonKey: e.id });
+  }
+
+  /** Cancels a checkout the payer gave up, if it is still one (money that moved meanwhile is left to settle). */
+  async #cancelByPayer(p: PaymentRecord, reason: string): Promise<PaymentRecord> {
+    return this.db.transaction(async (tx) => {
+      await events.findEvent(tx, p.eventId, { forUpdate: true });
+      const current = (await repo.findPayment(tx, p.id, { forUpdate: true }))!;
+      if (isCancellable(current.state)) await this.#close(tx, current, 'cancelled', reason);
+      return (await repo.findPayment(tx, p.id))!;
+    });
   }
 
   async #returnMoney(tx: Tx, p: PaymentRecord, reason: string): Promise<void> {
@@ -595,26 +683,35 @@ export class Payments implements EventPaymentHooks {
   async #captureJob(id: string, ctx: JobContext): Promise<void> {
     const p = await repo.findPayment(this.db, id);
     if (!p || p.state !== 'authorized') return;
+    await this.#capture(p, ctx.lastAttempt);
+  }
+
+  /**
+   * One capture of a hold, for the job and the API alike, with the key its movement row fixed. A
+   * retryable failure is thrown (the job goes again) unless it is the last try; a refusal releases
+   * the hold and fails the event (and takes it off the calendar).
+   */
+  async #capture(p: PaymentRecord, lastAttempt: boolean): Promise<PaymentRecord | null> {
     const name = PROVIDER_NAMES[p.provider];
     let snap: Snapshot;
     try {
       snap = await this.#provider(p.provider).capture(refsOf(p), await this.#movementCall(p, 'capture'));
     } catch (err) {
       if (!isAppError(err)) throw err;
-      if (err.retryable && !ctx.lastAttempt) throw err;
+      if (err.retryable && !lastAttempt) throw err;
       if (err.kind === 'declined') snap = bare(p, 'declined', err.message);
       else {
         await this.db.transaction(async (tx) => {
           const e = (await events.findEvent(tx, p.eventId, { forUpdate: true }))!;
-          const cur = (await repo.findPayment(tx, id, { forUpdate: true }))!;
+          const cur = (await repo.findPayment(tx, p.id, { forUpdate: true }))!;
           if (cur.state !== 'authorized') return;
           await this.#late(tx, cur, 'authorized', `${name} kept failing to capture the payment (${err.message}); the hold is released`, {});
-          await this.#failPaidEvent(tx, e, `${name} could not capture the payment`);
+          await this.#undoPaidEvent(tx, e, 'failed', `${name} could not capture the payment`);
         });
-        return;
+        return repo.findPayment(this.db, p.id);
       }
     }
-    await this.apply(id, snap, 'capture');
+    return this.apply(p.id, snap, 'capture');
   }
 
   /** Closes an order at the provider (or releases a hold). Money that moved meanwhile is settled, and goes back. */

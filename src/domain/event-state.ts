@@ -7,7 +7,8 @@ export type EventState = (typeof EVENT_STATES)[number];
 
 const NEXT: Record<EventState, readonly EventState[]> = {
   pending_payment: ['paid', 'expired', 'cancelled'],
-  paid: ['confirmed', 'failed'],
+  // cancelled: its payer released a PayPal hold (void) before the capture; no money was taken.
+  paid: ['confirmed', 'failed', 'cancelled'],
   confirmed: ['cancelled'],
   failed: [],
   expired: [],

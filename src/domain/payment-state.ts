@@ -91,6 +91,14 @@ export function isFinal(state: PaymentState): boolean {
   return NEXT[state].length === 0;
 }
 
+/**
+ * The payer may cancel it: the order is open and no money moved. A `pending` payment has been
+ * paid and the provider is completing it: only a refund can return that money.
+ */
+export function isCancellable(state: PaymentState): boolean {
+  return state === 'created' || state === 'approved';
+}
+
 /** A refund through the API is possible from these. */
 export function isRefundable(state: PaymentState): boolean {
   return state === 'captured' || state === 'review';

@@ -8,7 +8,8 @@ import { createServer } from '../../src/http/server.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import type { Browser } from '../support/browser.ts';
-import { apiPost, csrf, signIn } from '../support/google.ts';
+import { apiPost, csrf, sandboxJson, signIn } from '../support/google.ts';
+import { payAtBinance, waitForPayment } from '../support/payments.ts';
 import { addFault } from '../support/sandbox.ts';
 import { SseStream } from '../support/sse.ts';
 import { silentLogger } from '../support/wait.ts';
@@ -228,6 +229,39 @@ const PRODUCERS: Record<ProblemCode, (ctx: Ctx) => Promise<Seen>> = {
     const payment = await apiPost(ctx.app, ctx.browser, `/api/v1/events/${created.body.event.id}/payments`, { provider: 'paypal' });
     assert.equal(payment.status, 201, JSON.stringify(payment.body));
     return apiPost(ctx.app, ctx.browser, `/api/v1/payments/${payment.body.id}/refund`, {});
+  },
+  payment_not_cancellable: async (ctx) => {
+    const created = await apiPost(ctx.app, ctx.browser, '/api/v1/events', event);
+    const payment = await apiPost(ctx.app, ctx.browser, `/api/v1/events/${created.body.event.id}/payments`, { provider: 'binance' });
+    await payAtBinance(ctx.app, payment.body.providerReference.orderId);
+    await waitForPayment(ctx.app, ctx.browser, payment.body.id, 'captured');
+    return apiPost(ctx.app, ctx.browser, `/api/v1/payments/${payment.body.id}/cancel`, {});
+  },
+  payment_not_capturable: async (ctx) => {
+    const created = await apiPost(ctx.app, ctx.browser, '/api/v1/events', event);
+    const payment = await apiPost(ctx.app, ctx.browser, `/api/v1/events/${created.body.event.id}/payments`, { provider: 'binance' });
+    return apiPost(ctx.app, ctx.browser, `/api/v1/payments/${payment.body.id}/capture`, {});
+  },
+  payment_not_voidable: async (ctx) => {
+    const created = await apiPost(ctx.app, ctx.browser, '/api/v1/events', event);
+    const payment = await apiPost(ctx.app, ctx.browser, `/api/v1/events/${created.body.event.id}/payments`, { provider: 'paypal' });
+    return apiPost(ctx.app, ctx.browser, `/api/v1/payments/${payment.body.id}/void`, {});
+  },
+  payment_capture_too_early: async (ctx) => {
+    // A hold whose event Google keeps refusing: the money is held, the event is not on the calendar.
+    await addFault(ctx.app.runtime.sandbox!, { provider: 'google', operation: 'calendar.events.insert', fault: 'http_error', status: 503, count: null });
+    try {
+      const created = await apiPost(ctx.app, ctx.browser, '/api/v1/events', event);
+      const payment = await apiPost(ctx.app, ctx.browser, `/api/v1/events/${created.body.event.id}/payments`, { provider: 'paypal' });
+      assert.equal(payment.body.intent, 'AUTHORIZE');
+      const approved = await sandboxJson(ctx.app, `/__sandbox/paypal/orders/${payment.body.providerReference.orderId}/approve`, { method: 'POST', body: JSON.stringify({ funding: 'ok' }) });
+      assert.equal(approved.status, 200);
+      assert.equal((await ctx.browser.request(`${ctx.app.url}/payments/paypal/return?payment=${payment.body.id}`)).status, 303);
+      await waitForPayment(ctx.app, ctx.browser, payment.body.id, 'authorized');
+      return await apiPost(ctx.app, ctx.browser, `/api/v1/payments/${payment.body.id}/capture`, {});
+    } finally {
+      await fetch(`${ctx.app.runtime.sandbox!.url}/__sandbox/faults`, { method: 'DELETE' });
+    }
   },
   payment_provider_unavailable: async (ctx) => {
     const created = await apiPost(ctx.app, ctx.browser, '/api/v1/events', event);

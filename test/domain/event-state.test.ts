@@ -9,6 +9,7 @@ const ALLOWED: ReadonlyArray<readonly [EventState, EventState]> = [
   ['pending_payment', 'cancelled'],
   ['paid', 'confirmed'],
   ['paid', 'failed'],
+  ['paid', 'cancelled'],
   ['confirmed', 'cancelled'],
 ];
 

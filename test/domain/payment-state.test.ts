@@ -4,6 +4,7 @@ import {
   assertPaymentTransition,
   canTransitionPayment,
   holdsMoney,
+  isCancellable,
   isFinal,
   isOpen,
   isRefundable,
@@ -67,9 +68,10 @@ describe('payment state machine', () => {
     }
   });
 
-  it('classifies states: open, holding money, final, refundable', () => {
+  it('classifies states: open, cancellable, holding money, final, refundable', () => {
     const pick = (f: (s: PaymentState) => boolean) => PAYMENT_STATES.filter(f);
     assert.deepEqual(pick(isOpen), ['created', 'approved', 'pending']);
+    assert.deepEqual(pick(isCancellable), ['created', 'approved'], 'a pending payment was paid: only a refund returns it');
     assert.deepEqual(pick(holdsMoney), ['authorized', 'captured']);
     assert.deepEqual(pick(isFinal), ['voided', 'refunded', 'reversed']);
     assert.deepEqual(pick(isRefundable), ['captured', 'review']);

@@ -12,6 +12,7 @@ const EVENT: Record<string, string | null> = {
   'pending_payment→cancelled': 'event.cancelled',
   'paid→confirmed': 'event.confirmed',
   'paid→failed': 'event.failed',
+  'paid→cancelled': 'event.cancelled',
   'confirmed→cancelled': 'event.cancelled',
 };
 

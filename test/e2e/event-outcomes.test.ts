@@ -92,6 +92,24 @@ describe('event outcomes and their next steps', { skip: chromiumSkip() }, () => 
     assert.equal(await page.locator('#retry').count(), 0, 'a new order replaces the retry controls');
   });
 
+  it('an open Binance Pay order: cancelled from the page, and the event paid again', async () => {
+    const page = await b.newPage();
+    await signIn(page, b.app, 'cancel-payment@example.com');
+    const id = await createAndOpenEvent(page, b.app.url, 'Outcome: payment cancelled');
+    await page.getByRole('button', { name: 'Pay with Binance Pay' }).click();
+    await page.locator('#checkout figure svg').waitFor();
+    await page.getByRole('button', { name: 'Cancel this payment' }).click();
+    await page.locator('#outcome[data-payment="cancelled"]').waitFor();
+    assert.match((await page.locator('#outcome').textContent()) ?? '', /The payment was cancelled; you can pay again/);
+    assert.equal(await page.locator('#checkout svg').count(), 0, 'no QR code for a cancelled order');
+    assert.equal(await page.locator('#state').getAttribute('data-state'), 'pending_payment');
+
+    await page.getByRole('button', { name: 'Try again with Binance Pay' }).click();
+    await page.locator('#checkout figure svg').waitFor();
+    const payments = await (await page.request.get(`${b.app.url}/api/v1/events/${id}/payments`)).json();
+    assert.deepEqual(payments.payments.map((p: { provider: string; status: string }) => [p.provider, p.status]), [['binance', 'cancelled'], ['binance', 'created']]);
+  });
+
   it('an expired event: says no money was taken, and books it again from its details', async () => {
     const page = await b.newPage();
     await signIn(page, b.app, 'expired@example.com');

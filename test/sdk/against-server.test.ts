@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import {
   AuthenticationError,
+  ConflictError,
   LeadsCalendar,
   NotFoundError,
   PermissionError,
@@ -175,6 +176,21 @@ describe('the SDK against the server in sandbox mode', () => {
     const paypal = await lc.payments.create(event.id, { provider: 'paypal' });
     await assert.rejects(lc.sandbox.drivePayment(paypal.id, 'expired'), SandboxError);
     await lc.sandbox.drivePayment(paypal.id, 'declined');
+  });
+
+  it('cancels an open payment, captures a hold, and is refused a void of a payment holding nothing', async () => {
+    const { event } = await lc.events.create({ ...EVENT, title: 'Payment operations' });
+    const open = await lc.payments.create(event.id, { provider: 'binance' });
+    const cancelled = await lc.payments.cancel(open.id);
+    assert.equal(cancelled.status, 'cancelled');
+    assert.ok(Array.isArray(cancelled.webhookDeliveries));
+    await assert.rejects(lc.payments.void(open.id), (e: Error) => e instanceof ConflictError && e.code === 'payment_not_voidable');
+    const held = await lc.payments.create(event.id, { provider: 'paypal' });
+    assert.equal(held.intent, 'AUTHORIZE');
+    await lc.sandbox.drivePayment(held.id, 'completed');
+    await lc.sandbox.waitForPayment(held.id, ['captured']);
+    // Captured by the job once the event was on the calendar: capturing again answers it as it is.
+    assert.equal((await lc.payments.capture(held.id)).status, 'captured');
   });
 
   it('manages keys and OAuth clients, and a client-credentials client works as the key does', async () => {

@@ -109,6 +109,8 @@ export const api = {
   preview: (body: PreviewRequest) => call<Preview>('POST', '/api/v1/recurrence/preview', body),
   pay: (id: string, provider: Provider) => call<Payment>('POST', `/api/v1/events/${enc(id)}/payments`, { provider }),
   cancel: (id: string) => call<Event>('POST', `/api/v1/events/${enc(id)}/cancel`),
+  /** Closes an open payment (no money taken); the event keeps waiting for payment. */
+  cancelPayment: (paymentId: string) => call<Payment>('POST', `/api/v1/payments/${enc(paymentId)}/cancel`),
   receipt: (id: string) => call<Receipt>('GET', `/api/v1/events/${enc(id)}/receipt`),
   /** A link, not a call: the browser downloads the file itself (the session cookie goes with it). */
   calendarFileUrl: (id: string) => `/api/v1/events/${enc(id)}/calendar.ics`,

@@ -224,6 +224,7 @@ export const t = {
     orderExpired: (who: string) => `This ${who} order expired before it was paid.`,
     preparing: (who: string) => `Preparing the order at ${who}…`,
     continuePaypal: 'Continue at PayPal',
+    cancelPayment: 'Cancel this payment',
     paypalUnfinished: 'Your PayPal payment is not finished. ',
     waitingFor: (who: string) => `Waiting for ${who} to confirm your payment…`,
     approvedWaiting: 'You approved the payment at PayPal. LeadsCalendar is completing it…',

@@ -29,8 +29,26 @@ export class Payments {
     return this.call('GET', `/api/v1/payments/${seg(id)}`);
   }
 
+  /** Cancels an open payment (created or approved, no money taken); the event keeps waiting for payment. */
+  cancel(id: string, opts: PostOptions = {}): Promise<PaymentWithHistory> {
+    return this.call('POST', `/api/v1/payments/${seg(id)}/cancel`, { idempotencyKey: opts.idempotencyKey });
+  }
+
+  /**
+   * Takes the money of a held PayPal payment (intent AUTHORIZE) now. Refused (ConflictError,
+   * `payment_capture_too_early`) until its event is on Google Calendar; it is captured by itself then.
+   */
+  capture(id: string, opts: PostOptions = {}): Promise<PaymentWithHistory> {
+    return this.call('POST', `/api/v1/payments/${seg(id)}/capture`, { idempotencyKey: opts.idempotencyKey });
+  }
+
+  /** Releases the hold of a PayPal payment (intent AUTHORIZE): nothing is taken, and its event is cancelled. */
+  void(id: string, opts: PostOptions = {}): Promise<PaymentWithHistory> {
+    return this.call('POST', `/api/v1/payments/${seg(id)}/void`, { idempotencyKey: opts.idempotencyKey });
+  }
+
   /** Refunds a payment in full; a confirmed event it paid for is cancelled. */
-  refund(id: string, opts: PostOptions = {}): Promise<Payment> {
+  refund(id: string, opts: PostOptions = {}): Promise<PaymentWithHistory> {
     return this.call('POST', `/api/v1/payments/${seg(id)}/refund`, { idempotencyKey: opts.idempotencyKey });
   }
 }

@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { PaymentRecord, Payments } from '../../app/payments.ts';
 import type { Webhooks } from '../../app/webhooks.ts';
@@ -115,40 +115,76 @@ export function registerPaymentRoutes(app: App, deps: PaymentRouteDeps) {
     },
   );
 
+  /** A payment as GET answers it, and as every operation on it answers: with its history and the webhook deliveries about it. */
+  const withHistory = async (p: PaymentRecord): Promise<z.infer<typeof PaymentWithHistory>> => {
+    const transitions = (await payments.transitions(p.id)).map((t) => timelineEntryDto(t) as z.infer<typeof PaymentTimelineEntry>);
+    const webhookDeliveries = (await deps.webhooks.deliveriesAbout({ paymentId: p.id })).map(webhookDeliveryDto);
+    return { ...(await paymentDto(p)), transitions, webhookDeliveries };
+  };
+
   app.get(
     '/api/v1/payments/:id',
     { preValidation: signedIn, schema: { tags: ['payments'], summary: 'One of your payments, with its history and the webhook deliveries about it', params: IdParams, response: { 200: PaymentWithHistory, ...errors } } },
     async (req) => {
       const s = await sessions.requireUser(req);
-      const p = await payments.get(s.userId, req.params.id);
-      const transitions = (await payments.transitions(p.id)).map((t) => timelineEntryDto(t) as z.infer<typeof PaymentTimelineEntry>);
-      const webhookDeliveries = (await deps.webhooks.deliveriesAbout({ paymentId: p.id })).map(webhookDeliveryDto);
-      return { ...(await paymentDto(p)), transitions, webhookDeliveries };
+      return withHistory(await payments.get(s.userId, req.params.id));
     },
   );
 
-  app.post(
-    '/api/v1/payments/:id/refund',
-    {
-      preValidation: signedIn,
-      schema: {
-        tags: ['payments'],
-        summary: 'Refund a payment in full; a confirmed event it paid for is cancelled and taken off Google Calendar',
-        description: 'Answers 202 with the payment `refunding`; it becomes `refunded` once the provider has returned the money. Repeating the request returns the same refund.',
-        params: IdParams,
-        response: { 202: Payment, ...errors },
+  /** The operations on one payment: POST /api/v1/payments/:id/<name>, answered with the payment. */
+  const operation = (name: string, status: 200 | 202, summary: string, description: string, run: (userId: string, id: string) => Promise<PaymentRecord>) =>
+    app.post(
+      `/api/v1/payments/:id/${name}`,
+      { preValidation: signedIn, schema: { tags: ['payments'], summary, description, params: IdParams, response: { [status]: PaymentWithHistory, ...errors } } },
+      async (req: FastifyRequest<{ Params: z.infer<typeof IdParams> }>, reply: FastifyReply) => {
+        const s = await sessions.requireUser(req);
+        return reply.status(status).send(await withHistory(await run(s.userId, req.params.id)));
       },
-    },
-    async (req, reply) => {
-      const s = await sessions.requireUser(req);
-      return reply.status(202).send(await paymentDto(await payments.refund(s.userId, req.params.id)));
-    },
+    );
+
+  operation(
+    'cancel',
+    200,
+    'Cancel an open payment (created or approved, no money taken); the event keeps waiting for payment',
+    'The order is closed at the provider where it can be (Binance Pay closes it; a PayPal order cannot be cancelled through its API, so money PayPal takes ' +
+      'for it later is returned at once). The event stays `pending_payment`, so it can be paid again. Sends `payment.cancelled`. Repeating the request ' +
+      'answers the cancelled payment. A payment that took or holds money, or that the provider is completing (`pending`), answers 409 `payment_not_cancellable`.',
+    (u, id) => payments.cancel(u, id),
+  );
+  operation(
+    'capture',
+    200,
+    'Take the money of a held PayPal payment (intent AUTHORIZE) now, once its event is on Google Calendar',
+    'With intent AUTHORIZE the money is held at approval, the event is put on Google Calendar, and the hold is then captured by itself; this runs that ' +
+      'capture now. Before the event is on the calendar the answer is 409 `payment_capture_too_early` (the event never lands on the calendar without ' +
+      'its money, and money is never taken for an event that is not there). The capture and the background one share one PayPal-Request-Id: the money ' +
+      'is taken once. The answer is the payment `captured` (the event `confirmed`), or still `authorized` with a `reason` while PayPal completes the ' +
+      'capture, or `declined` (or `voiding`, its hold being released) if PayPal refused it: the event then fails and leaves the calendar. ' +
+      'Repeating it answers the captured payment. ' +
+      'A payment that holds no money (Binance Pay, PayPal intent CAPTURE, or any other status) answers 409 `payment_not_capturable`.',
+    (u, id) => payments.capture(u, id),
+  );
+  operation(
+    'void',
+    202,
+    'Release the hold of a PayPal payment (intent AUTHORIZE): no money is taken, and the event it paid for is cancelled',
+    'Answers 202 with the payment `voiding`; it becomes `voided` once PayPal has released the hold (if PayPal had captured it meanwhile, the money is ' +
+      'refunded instead). The event is cancelled at once and taken off Google Calendar if it was there. Sends `event.cancelled`, then `payment.cancelled`. ' +
+      'Repeating the request answers the same void. Any payment that holds no money answers 409 `payment_not_voidable`.',
+    (u, id) => payments.void(u, id),
+  );
+  operation(
+    'refund',
+    202,
+    'Refund a payment in full; a confirmed event it paid for is cancelled and taken off Google Calendar',
+    'Answers 202 with the payment `refunding`; it becomes `refunded` once the provider has returned the money. Repeating the request returns the same refund.',
+    (u, id) => payments.refund(u, id),
   );
 
   // The payer's browser comes back from the provider. The query only says which payment; what
   // happened is read from the provider. Always back to our own event page (never a URL from the query).
   const BackQuery = z.object({ payment: z.string().uuid().optional(), token: z.string().max(64).optional(), PayerID: z.string().max(64).optional() });
-  const back = (provider: ProviderId, cancelled: boolean) => async (req: FastifyRequest<{ Querystring: z.infer<typeof BackQuery> }>, reply: import('fastify').FastifyReply) => {
+  const back = (provider: ProviderId, cancelled: boolean) => async (req: FastifyRequest<{ Querystring: z.infer<typeof BackQuery> }>, reply: FastifyReply) => {
     const session = await sessions.load(req).catch(() => null);
     const eventId = await payments.returned(provider, { paymentId: req.query.payment, ref: req.query.token }, cancelled, session?.userId ?? null);
     return reply.redirect(eventId ? `/app/events/${eventId}` : '/app', 303);

@@ -164,6 +164,18 @@ export function EventPage({ id, me }: PageProps & { id: string }) {
     }
   };
 
+  // An open checkout closed without starting another: the event keeps waiting, and the page offers to pay again.
+  const cancelPayment = async (paymentId: string) => {
+    setPayError(null);
+    try {
+      const cancelled = await api.cancelPayment(paymentId);
+      watch.current?.invalidate();
+      setSnap((s) => (s ? { ...s, payments: s.payments.map((x) => (x.id === cancelled.id ? cancelled : x)) } : s));
+    } catch (err) {
+      setPayError(problemText(err));
+    }
+  };
+
   const cancel = async () => {
     setCancelStep('busy');
     setCancelError(null);
@@ -274,7 +286,7 @@ export function EventPage({ id, me }: PageProps & { id: string }) {
               </>
             ) : null}
             <div id="checkout">
-              <Checkout p={open} now={now} payable={payable} onRestart={pay} />
+              <Checkout p={open} now={now} payable={payable} onRestart={pay} onCancel={cancelPayment} />
             </div>
             {inProgress ? <Waiting p={open} eventState={e.state} slow={slow} onCheck={() => watch.current?.refresh().catch(() => setTrouble(true))} /> : null}
             {!payable ? (
@@ -340,7 +352,7 @@ function Waiting({ p, eventState, slow, onCheck }: { p: Payment | null; eventSta
   );
 }
 
-function Checkout({ p, now, payable, onRestart }: { p: Payment | null; now: number; payable: boolean; onRestart: (provider: Provider) => void }) {
+function Checkout({ p, now, payable, onRestart, onCancel }: { p: Payment | null; now: number; payable: boolean; onRestart: (provider: Provider) => void; onCancel: (paymentId: string) => void }) {
   if (!p) return null;
   const who = PROVIDER[p.provider];
   if (p.status === 'pending' || p.status === 'approved') return null;
@@ -355,8 +367,16 @@ function Checkout({ p, now, payable, onRestart }: { p: Payment | null; now: numb
     );
   }
   const action = p.nextAction;
+  const cancel = (
+    <button type="button" class="secondary" id="cancel-payment" onClick={() => onCancel(p.id)}>{t.event.cancelPayment}</button>
+  );
   if (action?.type === 'redirect') {
-    return <p class="note">{t.event.paypalUnfinished}<a href={action.url}>{t.event.continuePaypal}</a></p>;
+    return (
+      <div class="note">
+        <p>{t.event.paypalUnfinished}<a href={action.url}>{t.event.continuePaypal}</a></p>
+        <p>{cancel}</p>
+      </div>
+    );
   }
   if (action?.type === 'scan') {
     return (
@@ -371,6 +391,7 @@ function Checkout({ p, now, payable, onRestart }: { p: Payment | null; now: numb
         ) : null}
         <p><a class="button" id="binance-checkout" href={action.checkoutUrl}>{t.event.openBinance}</a></p>
         <p class={left <= 60_000 ? 'countdown soon' : 'countdown'}>{t.event.expiresIn}<strong id="countdown">{mmss(left)}</strong></p>
+        <p>{cancel}</p>
       </div>
     );
   }
