@@ -21,6 +21,9 @@ import { serverErrorPage, wantsPage } from './html.ts';
 import { transformObject } from './openapi.ts';
 import { clientErrorHandler, problem, problemFor, sendProblem } from './problem.ts';
 
+/** Where the OpenAPI document is served: with the API it describes, under its version. */
+export const OPENAPI_PATH = '/api/v1/openapi.json';
+
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export interface ServerOptions {
@@ -235,6 +238,8 @@ export async function createServer(opts: ServerOptions): Promise<App> {
     transformObject,
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get(OPENAPI_PATH, { schema: { hide: true } }, async () => app.swagger());
+  // Where the document was served before it moved under the API's version; old links keep working.
+  app.get('/openapi.json', { schema: { hide: true } }, async (_req, reply) => reply.redirect(OPENAPI_PATH, 308));
   return app;
 }

@@ -199,7 +199,7 @@ describe('documentation examples', () => {
     });
 
     it('the served OpenAPI document is the one the docs build generates', async () => {
-      const served = await (await fetch(`${app.url}/openapi.json`)).json();
+      const served = await (await fetch(`${app.url}/api/v1/openapi.json`)).json();
       // @ts-expect-error: a plain .mjs module without type declarations
       const { openApiDocument } = await import('../../scripts/build-docs.mjs');
       const generated = await openApiDocument();

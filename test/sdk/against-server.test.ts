@@ -53,7 +53,7 @@ describe('the SDK against the server in sandbox mode', () => {
 
   before(async () => {
     app = await startTestApp({ env: { ADMIN_EMAILS: ADMIN, JOB_POLL_INTERVAL_SECONDS: '0.5' } });
-    const doc = await (await fetch(`${app.url}/openapi.json`)).json();
+    const doc = await (await fetch(`${app.url}/api/v1/openapi.json`)).json();
     paths = Object.keys(doc.paths).sort((a, b) => b.length - a.length);
     operations = Object.entries(doc.paths as Record<string, object>).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`));
     const { browser } = await signIn(app, { email: ADMIN });
