@@ -3,7 +3,6 @@ import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
 import rateLimit, { type FastifyRateLimitStore, type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type RawServerDefault } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -17,6 +16,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { AppError } from '../errors.ts';
+import { registerApiDocs } from './api-docs.ts';
 import { serverErrorPage, wantsPage } from './html.ts';
 import { transformObject } from './openapi.ts';
 import { clientErrorHandler, problem, problemFor, sendProblem } from './problem.ts';
@@ -237,7 +237,7 @@ export async function createServer(opts: ServerOptions): Promise<App> {
     transform: jsonSchemaTransform,
     transformObject,
   });
-  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  await registerApiDocs(app);
   app.get(OPENAPI_PATH, { schema: { hide: true } }, async () => app.swagger());
   // Where the document was served before it moved under the API's version; old links keep working.
   app.get('/openapi.json', { schema: { hide: true } }, async (_req, reply) => reply.redirect(OPENAPI_PATH, 308));
