@@ -38,6 +38,18 @@ export interface ServerOptions {
   mode?: 'sandbox' | 'live';
   /** The allowance of each credential over every /api/v1 route; {@link API_RATE_LIMIT} by default. */
   apiRateLimit?: { max: number; timeWindowMs: number };
+  /**
+   * Told of every route as it is registered, plugins' included, and whether the OpenAPI document
+   * leaves it out: the route table to hold the document against (test/http/openapi.test.ts).
+   */
+  onRoute?: (route: RouteEntry) => void;
+}
+
+export interface RouteEntry {
+  method: string;
+  url: string;
+  /** Left out of the OpenAPI document (`schema.hide`): pages, probes, the document itself. */
+  hidden: boolean;
 }
 
 /** What one credential (API key, access token, session, or else client address) may ask of /api/v1 per minute. */
@@ -135,6 +147,13 @@ export async function createServer(opts: ServerOptions): Promise<App> {
     clientErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
 
+  const onRoute = opts.onRoute;
+  if (onRoute) {
+    app.addHook('onRoute', (route) => {
+      const hidden = (route.schema as { hide?: boolean } | undefined)?.hide === true;
+      for (const method of [route.method].flat()) onRoute({ method: String(method), url: route.url, hidden });
+    });
+  }
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
