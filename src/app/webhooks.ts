@@ -258,6 +258,9 @@ export class Webhooks {
     }, this.cfg.sweepIntervalSeconds * 1000);
     this.#timer.unref();
     this.kick();
+    // At every start, then once an interval has passed: a process restarted more often than
+    // hourly still prunes.
+    this.#lastPrune = 0;
     this.#prunePeriodically();
   }
 

@@ -90,6 +90,13 @@ for (const kind of await dbKinds()) {
       assert.equal(await webhookEventOf(retrying.id), undefined);
       assert.equal(await webhookEventOf(redelivered.id), undefined);
       assert.equal(await webhookEventOf(recent.id), ids.recent);
+
+      // Nobody calls prune: each instance does at its start, then hourly in the dispatcher's sweep.
+      await age(ids.recent, 2);
+      await app.runtime.webhooks.stop();
+      await app.runtime.webhooks.start();
+      await waitFor('the prune at start', async () => ((await webhookEventOf(recent.id)) === undefined ? true : null), 10_000);
+      assert.ok(app.logs.some((l) => l.msg === 'old webhook events and their deliveries pruned' && l.deleted === 1));
     });
   });
 }
