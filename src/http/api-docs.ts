@@ -38,17 +38,41 @@ const css = `
 .swagger-ui .opblock.opblock-put .opblock-summary .opblock-summary-method { background: #9a4d00; }
 .swagger-ui .opblock.opblock-patch .opblock-summary .opblock-summary-method { background: #0f6b5c; }
 .swagger-ui .opblock.opblock-delete .opblock-summary .opblock-summary-method { background: #b42318; }
+.swagger-ui .btn.try-out__btn { color: #3b4151; border-color: #3b4151; }
+.swagger-ui .btn.try-out__btn.cancel { color: #b42318; border-color: #b42318; }
+.swagger-ui .btn.execute { background-color: #1d5fae; border-color: #1d5fae; color: #fff; }
+.swagger-ui .parameters-col_name .parameter__in, .swagger-ui .parameter__in { color: #595f6b; }
 .swagger-ui .opblock.opblock-head .opblock-summary .opblock-summary-method, .swagger-ui .opblock.opblock-options .opblock-summary .opblock-summary-method { background: #6b21a8; }
 .swagger-ui .highlight-code > .microlight, .swagger-ui .microlight { white-space: pre-wrap; overflow-wrap: anywhere; overflow-x: visible; max-height: none; }
 `;
 
-// The servers list is a <select> whose heading is not its label; it gets its name here, once
-// Swagger UI has rendered it (and again whenever it re-renders).
+// Swagger UI's form fields have headings, not labels: the servers list, the request body being
+// tried out, each parameter's field; its dialog's close button has an icon only. They get their
+// names here, once Swagger UI has rendered them
+// (and again whenever it re-renders).
 const js = `
 (function () {
+  function label(el, text) {
+    if (el && !el.hasAttribute('aria-label')) el.setAttribute('aria-label', text);
+  }
   function name() {
-    var s = document.querySelector('select#servers');
-    if (s && !s.hasAttribute('aria-label')) s.setAttribute('aria-label', 'Server');
+    label(document.querySelector('select#servers'), 'Server');
+    document.querySelectorAll('textarea.body-param__text').forEach(function (t) { label(t, 'Request body'); });
+    document.querySelectorAll('.body-param-content-type select').forEach(function (t) { label(t, 'Request body media type'); });
+    document.querySelectorAll('.response-control-media-type select').forEach(function (t) { label(t, 'Response media type'); });
+    document.querySelectorAll('.modal-ux .close-modal').forEach(function (b) { label(b, 'Close'); });
+    // The dialog's Authorize and Logout buttons are named "Apply credentials" and "Remove
+    // authorization": a voice user saying what they read would not reach them.
+    document.querySelectorAll('.auth-btn-wrapper button[aria-label]').forEach(function (b) {
+      var text = b.textContent.trim();
+      var name = b.getAttribute('aria-label');
+      if (text && name.toLowerCase().indexOf(text.toLowerCase()) < 0) b.setAttribute('aria-label', text + ' (' + name.toLowerCase() + ')');
+    });
+    document.querySelectorAll('tr[data-param-name]').forEach(function (row) {
+      row.querySelectorAll('input, select, textarea').forEach(function (el) {
+        label(el, row.getAttribute('data-param-name') + ' (' + row.getAttribute('data-param-in') + ' parameter)');
+      });
+    });
   }
   new MutationObserver(name).observe(document.documentElement, { childList: true, subtree: true });
   name();

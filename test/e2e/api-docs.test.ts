@@ -32,6 +32,18 @@ describe('the API reference page', { skip: chromiumSkip() }, () => {
     await page.locator('.opblock-summary-control').first().click();
     await page.locator('.opblock-body').first().waitFor();
     await checkPage(page, 'api-docs', ready);
+    // Trying a request out, and the dialog that takes credentials.
+    await page.getByRole('button', { name: 'Try it out' }).first().click();
+    await checkPage(page, 'api-docs-try', () => page.getByRole('button', { name: 'Execute' }).first().waitFor());
+    await page.getByRole('button', { name: 'Cancel' }).first().click();
+    // One with parameters: an event's payments (a path parameter).
+    const withParams = page.locator('.opblock').filter({ has: page.locator('[data-path="/api/v1/payments/{id}"]') }).first();
+    await withParams.locator('.opblock-summary-control').click();
+    await withParams.getByRole('button', { name: 'Try it out' }).click();
+    await checkPage(page, 'api-docs-parameters', () => withParams.locator('tr[data-param-name] input').first().waitFor());
+    await withParams.getByRole('button', { name: 'Cancel' }).click();
+    await page.locator('.auth-wrapper .authorize').click();
+    await checkPage(page, 'api-docs-authorize', () => page.locator('.modal-ux').waitFor());
 
     assert.ok(requested.includes(`${origin}/api/docs/json`), 'the document comes from the app');
     assert.deepEqual(
