@@ -2,10 +2,10 @@ import swaggerUi, { type FastifySwaggerUiOptions } from '@fastify/swagger-ui';
 import type { App } from './server.ts';
 
 /**
- * The API reference at /api/docs: Swagger UI, served from our own package (no CDN, so it works
- * offline and under the CSP's 'self'), rendering the app's OpenAPI document. Its
- * defaults fail axe-core; the settings and the small theme below are what makes it pass
- * (test/e2e/api-docs.test.ts checks it at both widths, light and dark).
+ * The API reference at /api/docs: Swagger UI, served from our own dependencies (no CDN, so it
+ * works offline and under the CSP's 'self'), rendering the app's OpenAPI document. Its defaults
+ * fail axe-core; the settings and the small theme below make it pass (test/e2e/api-docs.test.ts
+ * checks it at both widths, light and dark, browsing, trying a request out and authorizing).
  */
 
 /**
@@ -48,8 +48,7 @@ const css = `
 
 // Swagger UI's form fields have headings, not labels: the servers list, the request body being
 // tried out, each parameter's field; its dialog's close button has an icon only. They get their
-// names here, once Swagger UI has rendered them
-// (and again whenever it re-renders).
+// names here, once Swagger UI has rendered them (and again whenever it re-renders).
 const js = `
 (function () {
   function label(el, text) {
