@@ -3,7 +3,7 @@ import { resolveSecrets } from './config/secrets.ts';
 import type { Database } from './db/database.ts';
 import { loadMigrations, migrate } from './db/migrate.ts';
 import { openDatabase } from './db/open.ts';
-import { createServer, type App } from './http/server.ts';
+import { createServer, type App, type ServerOptions } from './http/server.ts';
 import { registerOpsRoutes } from './http/routes/ops.ts';
 import { JobQueue } from './jobs/queue.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
@@ -76,6 +76,8 @@ export interface RuntimeOptions {
    * lets several deployments share one Redis.
    */
   rateLimitRedis?: { url: string; keyPrefix?: string };
+  /** Told of every HTTP route as it is registered (see ServerOptions.onRoute). */
+  onRoute?: ServerOptions['onRoute'];
 }
 
 /**
@@ -207,6 +209,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       rateLimits,
       apiRateLimit: { max: config.apiRateLimitPerMinute, timeWindowMs: 60_000 },
       mode: config.mode,
+      ...(opts.onRoute ? { onRoute: opts.onRoute } : {}),
     });
     registerOpsRoutes(app, { readiness: new Readiness(db, migrations), metrics });
     registerWebRoutes(app, {

@@ -48,7 +48,13 @@ export interface WebhooksConfig {
   secretOverlapSeconds: number;
   /** How often each instance looks for undispatched events a lost notification left (seconds). */
   sweepIntervalSeconds: number;
+  /** Dispatched events, and their logged attempts, are deleted this long after they were created (days). */
+  retentionDays: number;
 }
+
+/** How often each instance prunes what the retention period let go (its sweep checks the time). */
+export const PRUNE_INTERVAL_MS = 3600_000;
+const PRUNE_BATCH = 500;
 
 /** How a record is shown to integrators: the API's own presentation, given by the HTTP layer. */
 export interface WebhookPresenter {
@@ -93,6 +99,8 @@ export class Webhooks {
   #running: Promise<void> | null = null;
   #again = false;
   #stopped = false;
+  #lastPrune = 0;
+  #pruning: Promise<unknown> | null = null;
 
   constructor(
     private readonly db: Database,
@@ -244,9 +252,46 @@ export class Webhooks {
       onResync: () => this.kick(),
       onError: (err) => this.log.warn({ err }, 'webhook dispatcher: notifications interrupted; the timer sweeps meanwhile'),
     });
-    this.#timer = setInterval(() => this.kick(), this.cfg.sweepIntervalSeconds * 1000);
+    this.#timer = setInterval(() => {
+      this.kick();
+      this.#prunePeriodically();
+    }, this.cfg.sweepIntervalSeconds * 1000);
     this.#timer.unref();
     this.kick();
+    // At every start, then once an interval has passed: a process restarted more often than
+    // hourly still prunes.
+    this.#lastPrune = 0;
+    this.#prunePeriodically();
+  }
+
+  // ── Retention ──────────────────────────────────────────────────────────────────────────────────
+
+  #prunePeriodically(): void {
+    if (this.#stopped || this.#pruning || Date.now() - this.#lastPrune < PRUNE_INTERVAL_MS) return;
+    this.#lastPrune = Date.now();
+    this.#pruning = this.prune()
+      .then((n) => n > 0 && this.log.info({ deleted: n, retentionDays: this.cfg.retentionDays }, 'old webhook events and their deliveries pruned'))
+      .catch((err) => this.log.warn({ err }, 'webhook prune failed; the next sweep after the interval retries'))
+      .finally(() => (this.#pruning = null));
+  }
+
+  /**
+   * Deletes the webhook events dispatched before the retention period (WEBHOOK_RETENTION_DAYS),
+   * with every attempt logged about them, in batches. Kept: an event not yet dispatched, one with a
+   * delivery job still waiting or retrying (a retry window longer than the retention), and one
+   * with an attempt inside the period (a recent redelivery), so an event's log is never cut in
+   * half. Several instances may prune at once: locked rows are skipped. Returns how many events
+   * went.
+   */
+  async prune(now = new Date()): Promise<number> {
+    const before = new Date(now.getTime() - this.cfg.retentionDays * 24 * 3600 * 1000);
+    const pendingSql = this.jobs.pendingJobSql(WEBHOOK_QUEUE, 'webhookEventId', 'e.id::text');
+    let total = 0;
+    for (;;) {
+      const n = await this.db.transaction((tx) => repo.pruneWebhookEvents(tx, { before, pendingSql, limit: PRUNE_BATCH }));
+      total += n;
+      if (n < PRUNE_BATCH || this.#stopped) return total;
+    }
   }
 
   async stop(): Promise<void> {
@@ -257,6 +302,7 @@ export class Webhooks {
     this.#unlisten = null;
     await unlisten?.().catch(() => {});
     await this.#running?.catch(() => {});
+    await this.#pruning?.catch(() => {});
   }
 
   /** Dispatches now; a call while a pass runs makes one more pass after it. */

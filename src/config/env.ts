@@ -96,6 +96,8 @@ const base = z.object({
   WEBHOOK_RETRY_MAX_DELAY_SECONDS: z.coerce.number().min(0.01).max(7 * 24 * 3600).default(12 * 3600),
   WEBHOOK_RETRY_WINDOW_SECONDS: z.coerce.number().min(1).max(30 * 24 * 3600).default(3 * 24 * 3600),
   WEBHOOK_SECRET_OVERLAP_SECONDS: z.coerce.number().int().min(0).max(30 * 24 * 3600).default(24 * 3600),
+  // Dispatched webhook events and their delivery log are deleted this many days after the event.
+  WEBHOOK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   GOOGLE_CLIENT_ID: z.string().min(1).optional(),
   GOOGLE_CLIENT_SECRET: z.string().min(1).optional(),
   PAYPAL_CLIENT_ID: z.string().min(1).optional(),
@@ -174,7 +176,7 @@ export interface Config {
   /** Live status streams (GET /api/v1/events/{id}/stream). */
   liveStatus: { heartbeatSeconds: number; maxStreamsPerUser: number; maxStreams: number };
   /** Outgoing webhooks: in live mode only https and public addresses (see providers/webhooks). */
-  webhooks: { timeoutMs: number; retryBaseSeconds: number; retryMaxDelaySeconds: number; retryWindowSeconds: number; secretOverlapSeconds: number };
+  webhooks: { timeoutMs: number; retryBaseSeconds: number; retryMaxDelaySeconds: number; retryWindowSeconds: number; secretOverlapSeconds: number; retentionDays: number };
   google: { clientId: string; clientSecret: string };
   calendar: { reconnectWindowHours: number; sendUpdates: 'all' | 'externalOnly' | 'none'; conflicts: 'warn' | 'block' };
   /** Sandbox mode only, when the launcher said where the emulators listen: linked from the UI. */
@@ -259,6 +261,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       `PAYMENT_REMINDER_MINUTES: the reminder goes this long before the payment deadline, so it must be less than PAYMENT_TTL_MINUTES (${parsed.data.PAYMENT_TTL_MINUTES}); 0 sends none`,
     );
   }
+  if (parsed.success && parsed.data.WEBHOOK_RETENTION_DAYS * 24 * 3600 < parsed.data.WEBHOOK_RETRY_WINDOW_SECONDS) {
+    problems.push(
+      `WEBHOOK_RETENTION_DAYS: the delivery log must outlast the retries it records, so it must be at least WEBHOOK_RETRY_WINDOW_SECONDS (${parsed.data.WEBHOOK_RETRY_WINDOW_SECONDS} s) in days`,
+    );
+  }
   if (problems.length || !parsed.success) throw new ConfigError(problems);
   const raw = parsed.data;
   const live = raw.APP_MODE === 'live';
@@ -315,6 +322,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retryMaxDelaySeconds: raw.WEBHOOK_RETRY_MAX_DELAY_SECONDS,
       retryWindowSeconds: raw.WEBHOOK_RETRY_WINDOW_SECONDS,
       secretOverlapSeconds: raw.WEBHOOK_SECRET_OVERLAP_SECONDS,
+      retentionDays: raw.WEBHOOK_RETENTION_DAYS,
     },
     calendar: {
       reconnectWindowHours: raw.GOOGLE_RECONNECT_WINDOW_HOURS,

@@ -45,7 +45,7 @@ ${opts.sandbox ? `<a class="sandbox-badge" href="/tour" id="sandbox-badge">${LAY
 <main id="main">
 ${body}
 </main>
-<footer class="foot"><a href="/api/docs">${LAYOUT.apiRef}</a> · <a href="/openapi.json">${LAYOUT.openapi}</a></footer>
+<footer class="foot"><a href="/api/docs">${LAYOUT.apiRef}</a> · <a href="/api/v1/openapi.json">${LAYOUT.openapi}</a></footer>
 </body>
 </html>`;
 }

@@ -3,7 +3,6 @@ import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
 import rateLimit, { type FastifyRateLimitStore, type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type RawServerDefault } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -17,9 +16,13 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { AppError } from '../errors.ts';
+import { registerApiDocs } from './api-docs.ts';
 import { serverErrorPage, wantsPage } from './html.ts';
 import { transformObject } from './openapi.ts';
 import { clientErrorHandler, problem, problemFor, sendProblem } from './problem.ts';
+
+/** Where the OpenAPI document is served: with the API it describes, under its version. */
+export const OPENAPI_PATH = '/api/v1/openapi.json';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -35,6 +38,18 @@ export interface ServerOptions {
   mode?: 'sandbox' | 'live';
   /** The allowance of each credential over every /api/v1 route; {@link API_RATE_LIMIT} by default. */
   apiRateLimit?: { max: number; timeWindowMs: number };
+  /**
+   * Told of every route as it is registered, plugins' included, and whether the OpenAPI document
+   * leaves it out: the route table to hold the document against (test/http/openapi.test.ts).
+   */
+  onRoute?: (route: RouteEntry) => void;
+}
+
+export interface RouteEntry {
+  method: string;
+  url: string;
+  /** Left out of the OpenAPI document (`schema.hide`): pages, probes, the document itself. */
+  hidden: boolean;
 }
 
 /** What one credential (API key, access token, session, or else client address) may ask of /api/v1 per minute. */
@@ -132,6 +147,13 @@ export async function createServer(opts: ServerOptions): Promise<App> {
     clientErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
 
+  const onRoute = opts.onRoute;
+  if (onRoute) {
+    app.addHook('onRoute', (route) => {
+      const hidden = (route.schema as { hide?: boolean } | undefined)?.hide === true;
+      for (const method of [route.method].flat()) onRoute({ method: String(method), url: route.url, hidden });
+    });
+  }
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
@@ -234,7 +256,9 @@ export async function createServer(opts: ServerOptions): Promise<App> {
     transform: jsonSchemaTransform,
     transformObject,
   });
-  await app.register(swaggerUi, { routePrefix: '/api/docs' });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await registerApiDocs(app);
+  app.get(OPENAPI_PATH, { schema: { hide: true } }, async () => app.swagger());
+  // Where the document was served before it moved under the API's version; old links keep working.
+  app.get('/openapi.json', { schema: { hide: true } }, async (_req, reply) => reply.redirect(OPENAPI_PATH, 308));
   return app;
 }

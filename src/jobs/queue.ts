@@ -248,6 +248,16 @@ export class JobQueue {
     return id;
   }
 
+  /**
+   * SQL, for a query of the caller's, that is true while a job of `queue` whose data's `field` is
+   * the text of `value` (an SQL expression of that query) waits, retries or runs.
+   */
+  pendingJobSql(queue: string, field: string, value: string): string {
+    if (!this.#defs.has(queue)) throw new Error(`unknown queue ${queue}`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(field)) throw new Error(`not a job data field: ${field}`);
+    return `exists (select 1 from ${this.#schema}.job j where j.name = '${queue.replace(/'/g, "''")}' and j.state <= 'active' and j.data->>'${field}' = ${value})`;
+  }
+
   /** Wakes one idle worker of the queue now instead of at its next poll. */
   nudge(name: string): void {
     if (this.#stopping) return;

@@ -11,6 +11,8 @@ import { signRequest } from '../../src/providers/binance/signature.ts';
 import { binanceOrderBody } from '../support/binance.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { PaypalTestClient } from '../sandbox/paypal-support.ts';
+import { apiPost, signIn } from '../support/google.ts';
+import { createEvent } from '../support/payments.ts';
 
 /**
  * Every code sample of the documentation site is a file under examples/ that runs here, against
@@ -199,11 +201,63 @@ describe('documentation examples', () => {
     });
 
     it('the served OpenAPI document is the one the docs build generates', async () => {
-      const served = await (await fetch(`${app.url}/openapi.json`)).json();
+      const served = await (await fetch(`${app.url}/api/v1/openapi.json`)).json();
       // @ts-expect-error: a plain .mjs module without type declarations
       const { openApiDocument } = await import('../../scripts/build-docs.mjs');
       const generated = await openApiDocument();
       assert.deepEqual({ ...served, servers: [] }, { ...generated, servers: [] });
+    });
+  });
+
+  describe('SDK (@leadscalendar/sdk, as examples/ resolves it from the workspace)', () => {
+    /** A person signed in through the emulated Google, and an API key of theirs for the sample. */
+    async function withKey(email: string) {
+      const { browser } = await signIn(app, { email });
+      const key = await apiPost(app, browser, '/api/v1/api-keys', { name: 'docs example', scope: 'write' });
+      assert.equal(key.status, 201, JSON.stringify(key.body));
+      return { browser, env: { LEADSCALENDAR_API_KEY: key.body.secret as string } };
+    }
+
+    it('sdk-book-and-pay.mjs books, pays in the sandbox and ends confirmed', async () => {
+      const { env } = await withKey('sdk.book@example.com');
+      const { stdout } = await example('sdk-book-and-pay.mjs', env);
+      const event = /^event ([0-9a-f-]{36}) is pending_payment, price 1\.00 USD$/m.exec(stdout)?.[1];
+      const payment = /^payment ([0-9a-f-]{36}) is created: 1\.00000000 USDT for 1\.00 USD$/m.exec(stdout)?.[1];
+      assert.ok(event && payment, stdout);
+      assert.match(stdout, new RegExp(`^payment ${payment} is captured$`, 'm'));
+      assert.match(stdout, new RegExp(`^event ${event} is confirmed: pending_payment → paid → confirmed$`, 'm'));
+    });
+
+    it('sdk-list-events.mjs lists every event a page at a time, and filters', async () => {
+      const { browser, env } = await withKey('sdk.list@example.com');
+      const ids: string[] = [];
+      for (const title of ['First', 'Second', 'Third']) ids.push((await createEvent(app, browser, { title })).id);
+      const { stdout } = await example('sdk-list-events.mjs', env);
+      // Two events a page: the loop asks for the second page only once the first is used up.
+      assert.equal(
+        stdout,
+        [
+          'page 1: HTTP 200',
+          `${ids[2]} pending_payment Third`,
+          `${ids[1]} pending_payment Second`,
+          'page 2: HTTP 200',
+          `${ids[0]} pending_payment First`,
+          '3 event(s)',
+          'page 3: HTTP 200',
+          'pending payment: 3',
+          '',
+        ].join('\n'),
+      );
+    });
+
+    it('sdk-webhook-receiver.mjs verifies a delivery with constructEvent and refuses a tampered and a stale one', async () => {
+      const { env } = await withKey('sdk.hooks@example.com');
+      const { stdout } = await example('sdk-webhook-receiver.mjs', env);
+      assert.match(stdout, /^endpoint [0-9a-f-]{36} receives event\.created$/m);
+      assert.match(stdout, /^verified event\.created [0-9a-f-]{36} about event [0-9a-f-]{36} \(pending_payment\)$/m);
+      assert.match(stdout, /^booked event [0-9a-f-]{36}: same$/m);
+      assert.match(stdout, /^tampered: refused \(.*signature.*\)$/im);
+      assert.match(stdout, /^stale: refused \(.*tolerance.*\)$/m);
     });
   });
 

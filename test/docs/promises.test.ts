@@ -113,7 +113,7 @@ let texts: { where: string; paragraph: string }[];
 
 before(async () => {
   app = await startTestApp();
-  const openapi = await (await fetch(`${app.url}/openapi.json`)).json();
+  const openapi = await (await fetch(`${app.url}/api/v1/openapi.json`)).json();
   const pages = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
   // The web interface's strings: every quoted literal of its server routes, scripts and pages
   // (its API types are generated from the OpenAPI document, checked above).

@@ -155,8 +155,13 @@ describe('operations endpoints', () => {
   });
 
   it('publishes the OpenAPI document and its browsable reference', async () => {
-    const doc = await (await fetch(`${app.url}/openapi.json`)).json();
+    const doc = await (await fetch(`${app.url}/api/v1/openapi.json`)).json();
     assert.equal(doc.openapi, '3.1.0');
+    // The document's former address stays a permanent redirect, so old links and bookmarks work.
+    const old = await fetch(`${app.url}/openapi.json`, { redirect: 'manual' });
+    assert.equal(old.status, 308);
+    assert.equal(old.headers.get('location'), '/api/v1/openapi.json');
+    assert.equal((await (await fetch(`${app.url}/openapi.json`)).json()).openapi, '3.1.0');
     assert.equal((await fetch(`${app.url}/api/docs/`)).status, 200);
   });
 });

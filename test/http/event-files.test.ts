@@ -146,7 +146,7 @@ describe('an event’s calendar file and receipt', () => {
   });
 
   it('the OpenAPI document describes the file as text/calendar and the receipt’s schema', async () => {
-    const doc = (await f.browser.json(`${f.app.url}/openapi.json`)).body;
+    const doc = (await f.browser.json(`${f.app.url}/api/v1/openapi.json`)).body;
     const file = doc.paths['/api/v1/events/{id}/calendar.ics'].get.responses;
     assert.deepEqual(Object.keys(file['200'].content), ['text/calendar']);
     assert.ok(file['409'].content['application/json'] || file['409'].content['application/problem+json']);

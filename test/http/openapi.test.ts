@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { isDeepStrictEqual } from 'node:util';
-import { before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { dedupeSchemas } from '../../src/http/openapi.ts';
+import type { RouteEntry } from '../../src/http/server.ts';
+import { startTestApp, type TestApp } from '../support/app.ts';
 
 /**
  * The OpenAPI document names each schema once: no `XInput` copy of a schema that reads and writes
@@ -57,6 +59,34 @@ describe('the OpenAPI document', () => {
     assert.deepEqual(doc.paths['/oauth/token']!.post.security, []);
     assert.deepEqual(doc.paths['/api/v1/recurrence/preview']!.post.security, []);
     assert.ok(doc.paths['/oauth/token']!.post.requestBody.content['application/x-www-form-urlencoded']);
+  });
+});
+
+describe('the routes of the running app', () => {
+  let app: TestApp;
+  const routes: RouteEntry[] = [];
+  before(async () => {
+    app = await startTestApp({ onRoute: (r) => routes.push(r) });
+  });
+  after(() => app?.close());
+
+  /** `/a/:id` → `/a/{id}`, as OpenAPI writes a path. */
+  const asOpenApi = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+  const operationsOf = (d: Doc) => new Set(Object.entries(d.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`)));
+
+  it('are each documented, unless hidden on purpose (pages, probes, the reference itself)', async () => {
+    assert.ok(routes.some((r) => r.url === '/api/v1/events' && r.method === 'POST'), 'the route table was seen');
+    const gets = new Set(routes.filter((r) => r.method === 'GET').map((r) => r.url));
+    // Fastify answers HEAD for every GET by itself; the document describes the GET.
+    const shown = routes.filter((r) => !r.hidden && !(r.method === 'HEAD' && gets.has(r.url)));
+    const served = operationsOf(await (await fetch(`${app.url}/api/v1/openapi.json`)).json());
+    for (const [name, documented] of [['the served document', served], ['the docs build’s document (scripts/build-docs.mjs)', operationsOf(doc)]] as const) {
+      const missing = shown.map((r) => `${r.method} ${asOpenApi(r.url)}`).filter((o) => !documented.has(o));
+      assert.deepEqual(missing, [], `routes missing from ${name}: ${missing.join(', ')}`);
+    }
+    // And nothing documented that the app does not route.
+    const routed = new Set(shown.map((r) => `${r.method} ${asOpenApi(r.url)}`));
+    assert.deepEqual([...operationsOf(doc)].filter((o) => !routed.has(o)), []);
   });
 });
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config/env.ts';
 import { createLogger } from '../../src/observability/logger.ts';
-import { startRuntime, type Runtime } from '../../src/runtime.ts';
+import { startRuntime, type Runtime, type RuntimeOptions } from '../../src/runtime.ts';
 import { SANDBOX_CREDENTIALS } from '../../sandbox/credentials.ts';
 import { startSandbox, type Sandbox } from '../../sandbox/server.ts';
 import { createTestDatabase, type DbKind, type TestDatabase } from './db.ts';
@@ -67,7 +67,7 @@ export function localConfig(port: number, dataDir: string, sandbox: string | Pic
 }
 
 /** The whole product, in sandbox mode, on free ports, with its own test database and data folder. */
-export async function startTestApp(opts: { kind?: DbKind; env?: Record<string, string> } = {}): Promise<TestApp> {
+export async function startTestApp(opts: { kind?: DbKind; env?: Record<string, string>; onRoute?: RuntimeOptions['onRoute'] } = {}): Promise<TestApp> {
   const port = await freePort();
   const dataDir = await mkdtemp(join(tmpdir(), 'lc-test-'));
   const logs: Record<string, unknown>[] = [];
@@ -92,7 +92,7 @@ export async function startTestApp(opts: { kind?: DbKind; env?: Record<string, s
     ...opts.env,
   });
   const db = await createTestDatabase(opts.kind ?? 'pglite');
-  const runtime = await startRuntime(config, { log, db: db.db }).catch(async (err) => {
+  const runtime = await startRuntime(config, { log, db: db.db, ...(opts.onRoute ? { onRoute: opts.onRoute } : {}) }).catch(async (err) => {
     await sandbox.close();
     await db.close();
     throw err;

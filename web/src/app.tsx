@@ -162,7 +162,7 @@ function Layout({ me, path, wide, children }: { me: Me | null; path: string; wid
         {children}
       </main>
       <footer class="foot">
-        <a href="/api/docs">{t.apiRef}</a> · <a href="/openapi.json">{t.openapi}</a>
+        <a href="/api/docs">{t.apiRef}</a> · <a href="/api/v1/openapi.json">{t.openapi}</a>
       </footer>
     </>
   );

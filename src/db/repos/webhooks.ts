@@ -191,6 +191,28 @@ export async function lockUndispatched(q: Queryable, limit: number): Promise<Web
   return rows.map(mapEvent);
 }
 
+/**
+ * Deletes, oldest first, up to `limit` webhook events created before `before` that were dispatched,
+ * have no attempt logged since `before`, and for which `pendingSql` (SQL over the event's id as
+ * `e.id`) says no delivery job is waiting, retrying or running. Their logged attempts go with them
+ * (on delete cascade). Returns how many events it deleted.
+ */
+export async function pruneWebhookEvents(q: Queryable, opts: { before: Date; pendingSql: string; limit: number }): Promise<number> {
+  const rows = await q.query(
+    `delete from webhook_events where id in (
+       select e.id from webhook_events e
+        where e.dispatched_at is not null and e.created_at < $1
+          and not exists (select 1 from webhook_deliveries d where d.webhook_event_id = e.id and d.at >= $1)
+          and not ${opts.pendingSql}
+        order by e.created_at
+        limit $2
+        for update skip locked)
+     returning 1`,
+    [opts.before, opts.limit],
+  );
+  return rows.length;
+}
+
 export async function markDispatched(q: Queryable, id: string, body: string): Promise<void> {
   await q.query('update webhook_events set dispatched_at = now(), body = $2 where id = $1', [id, body]);
 }
