@@ -235,7 +235,7 @@ export async function createServer(opts: ServerOptions): Promise<App> {
         title: 'LeadsCalendar API',
         version: '1.0.0',
         description:
-          'Create events on your Google Calendar, confirmed only once paid. Available today: Google sign-in, events (create, list, get with their audit trail, cancel, live status stream), paying with PayPal or Binance Pay (payments: start, get, list, refund), recurrence preview, calendars; API keys and OAuth 2.0 client credentials for servers, per-credential rate limits, Idempotency-Key on POSTs; webhook endpoints that receive signed outgoing webhooks, with their delivery log and redelivery. Errors are RFC 9457 problem details.',
+          'Create events on your Google Calendar, confirmed only once paid. Available today: Google sign-in, events (create, list, get with their audit trail, cancel, live status stream), paying with PayPal or Binance Pay (payments: start, get, list, cancel, capture, void, refund), recurrence preview, calendars; API keys and OAuth 2.0 client credentials for servers, per-credential rate limits, Idempotency-Key on POSTs; webhook endpoints that receive signed outgoing webhooks, with their delivery log and redelivery. Errors are RFC 9457 problem details.',
       },
       servers: [{ url: opts.publicBaseUrl }],
       // How a caller proves who it is (docs/authentication.md). Every /api/v1 operation but the
