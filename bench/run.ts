@@ -16,7 +16,8 @@
  * BENCH_RESTARTS (default 3), BENCH_BOOKINGS (per throughput run, default 400),
  * BENCH_NOTIFICATIONS (per provider, default 4000), BENCH_PG_URL (default
  * postgres://postgres@127.0.0.1:5432/postgres), BENCH_LIGHTHOUSE=0 to skip Lighthouse, BENCH_PARTS (a
- * comma-separated subset of ceilings,pglite,postgres; default all).
+ * comma-separated subset of ceilings,pglite,postgres; default all), BENCH_APP_NODE_ARGS (node's options
+ * for the app, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it under the load).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -40,6 +41,7 @@ const BOOKINGS = Number(process.env.BENCH_BOOKINGS ?? 400);
 const NOTIFICATIONS = Number(process.env.BENCH_NOTIFICATIONS ?? 4000);
 const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const IDLE_SETTLE_MS = 3000;
+const APP_NODE_ARGS = (process.env.BENCH_APP_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const PARTS = new Set((process.env.BENCH_PARTS ?? 'ceilings,pglite,postgres').split(','));
 
 /** Every figure of the run, in print order. */
@@ -82,7 +84,7 @@ class AppProcess {
 
   async start(): Promise<number> {
     const t = performance.now();
-    this.child = spawn(process.execPath, [join(ROOT, 'dist/main.js')], { cwd: ROOT, env: this.env, stdio: ['ignore', 'ignore', 'inherit'] });
+    this.child = spawn(process.execPath, [...APP_NODE_ARGS, join(ROOT, 'dist/main.js')], { cwd: ROOT, env: this.env, stdio: ['ignore', 'ignore', 'inherit'] });
     await waitReady(`${this.base}/readyz`, this.child);
     return performance.now() - t;
   }
@@ -277,7 +279,7 @@ try {
       const pgPerson = await signedIn(base, sandbox, 'bench-pg@example.com');
       // Bookings first: the ingest below leaves thousands of notifications about unknown orders to process.
       loadedKb = Math.max(loadedKb, await bookings('PostgreSQL', app, sandbox, pgPerson.apiKey));
-      for (const provider of ['paypal', 'binance'] as const) {
+      for (const provider of NOTIFICATIONS > 0 ? (['paypal', 'binance'] as const) : []) {
         const r = await ingest(app, sandbox, provider);
         const name = `webhook ingest, ${provider === 'paypal' ? 'PayPal' : 'Binance Pay'}: verified and stored before the answer (PostgreSQL)`;
         loadFigures(name, r);
