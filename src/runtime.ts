@@ -205,6 +205,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       publicBaseUrl: config.publicBaseUrl,
       cookieSecret: secrets.sessionSecret,
       rateLimits,
+      apiRateLimit: { max: config.apiRateLimitPerMinute, timeWindowMs: 60_000 },
       mode: config.mode,
     });
     registerOpsRoutes(app, { readiness: new Readiness(db, migrations), metrics });

@@ -44,6 +44,9 @@ const base = z.object({
     .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 bytes, base64-encoded (openssl rand -base64 32)')
     .optional(),
   TRUST_PROXY: boolean.default(false),
+  // Requests one credential (API key, access token, session, else client address) may make to
+  // /api/v1 per minute, counted across every instance.
+  API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
   EVENT_PRICE_MINOR: z.coerce.number().int().min(SETTING_BOUNDS.priceMinor.min).max(SETTING_BOUNDS.priceMinor.max).default(100),
   EVENT_PRICE_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD').default('USD'),
   PAYMENT_TTL_MINUTES: z.coerce.number().int().min(SETTING_BOUNDS.paymentWindowMinutes.min).max(SETTING_BOUNDS.paymentWindowMinutes.max).default(30),
@@ -146,6 +149,8 @@ export interface Config {
   /** How often jobs left active by a dead worker (past their expiry) are found and retried. */
   jobMaintenanceIntervalSeconds: number;
   trustProxy: boolean;
+  /** /api/v1 requests one credential may make per minute (routes with a limit of their own aside). */
+  apiRateLimitPerMinute: number;
   /** Lower-cased; the admin area (instance settings, payments chart) is theirs alone. */
   adminEmails: string[];
   pricing: { minor: number; currency: string };
@@ -279,6 +284,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jobPollIntervalSeconds: raw.JOB_POLL_INTERVAL_SECONDS,
     jobMaintenanceIntervalSeconds: raw.JOB_MAINTENANCE_INTERVAL_SECONDS,
     trustProxy: raw.TRUST_PROXY,
+    apiRateLimitPerMinute: raw.API_RATE_LIMIT_PER_MINUTE,
     adminEmails: raw.ADMIN_EMAILS,
     pricing: { minor: raw.EVENT_PRICE_MINOR, currency: raw.EVENT_PRICE_CURRENCY },
     paymentTtlMinutes: raw.PAYMENT_TTL_MINUTES,

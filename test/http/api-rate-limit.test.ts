@@ -88,3 +88,21 @@ describe('per-credential rate limits on /api/v1, shared by two instances', () =>
     assert.ok(keys.every((k) => !k.key.includes('key-a') && !k.key.includes('key-b')), JSON.stringify(keys));
   });
 });
+
+describe('API_RATE_LIMIT_PER_MINUTE', () => {
+  it('sets the allowance of each credential on the running app', async () => {
+    const { startTestApp } = await import('../support/app.ts');
+    const app = await startTestApp({ env: { API_RATE_LIMIT_PER_MINUTE: '2' } });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const res = await fetch(`${app.url}/api/v1/events`, { headers: { authorization: 'Bearer lc_test_not-a-key' } });
+        assert.equal(res.headers.get('ratelimit-limit'), '2');
+        statuses.push(res.status);
+      }
+      assert.deepEqual(statuses, [401, 401, 429]);
+    } finally {
+      await app.close();
+    }
+  });
+});
