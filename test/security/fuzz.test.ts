@@ -11,7 +11,13 @@ const SEED = 20261201;
 const RUNS = Number(process.env.FUZZ_RUNS ?? 2500);
 
 /** Inputs the fuzzer once found wrong, kept as they were found. */
-const REGRESSIONS: (Omit<FuzzRequest, 'auth' | 'headers'> & Partial<Pick<FuzzRequest, 'auth' | 'headers'>>)[] = [];
+const REGRESSIONS: (Omit<FuzzRequest, 'auth' | 'headers'> & Partial<Pick<FuzzRequest, 'auth' | 'headers'>>)[] = [
+  // Answered without the security headers (Fastify's frameworkErrors path runs no hook).
+  { route: 'RAW plain', method: 'GET', target: '/api/v1/payments/%ZZ', raw: 'GET /api/v1/payments/%ZZ HTTP/1.1\r\nHost: HOST\r\nConnection: close\r\n\r\n' },
+  // Answered by Node before Fastify, without the security headers.
+  { route: 'RAW big-header', method: 'GET', target: '/healthz', raw: `GET /healthz HTTP/1.1\r\nHost: HOST\r\nConnection: close\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n` },
+  { route: 'RAW bad-length', method: 'POST', target: '/webhooks/paypal', raw: 'POST /webhooks/paypal HTTP/1.1\r\nHost: HOST\r\nConnection: close\r\nContent-Length: 5\r\nContent-Length: 7\r\n\r\n{}' },
+];
 
 describe('fuzzing every route', () => {
   let world: FuzzWorld;
@@ -36,7 +42,7 @@ describe('fuzzing every route', () => {
     });
   }
 
-  it(`${RUNS} inputs: never a 5xx, every 4xx a problem document, none slower than ${REQUEST_BOUND_MS} ms, /healthz fast throughout`, async (t) => {
+  it(`${RUNS} inputs: never a 5xx, every 4xx a problem document, security headers on every answer, none slower than ${REQUEST_BOUND_MS} ms, /healthz fast throughout`, async (t) => {
     const summary = await fuzz(world, { seed: SEED, runs: RUNS, workers: 2 });
     t.diagnostic(formatSummary(summary));
     assert.equal(summary.inputs, RUNS);

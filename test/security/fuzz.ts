@@ -15,8 +15,9 @@ import { idKind, person, routeTable, type Person } from './world.ts';
  *
  * Properties of every answer: never a 5xx; a 4xx from a program path (/api, /webhooks, ...) is an
  * RFC 9457 problem document (the token endpoint answers RFC 6749 errors instead, as documented);
- * a browser path may answer a 4xx with an HTML page; no answer takes longer than
- * {@link REQUEST_BOUND_MS}; /healthz, polled all along, answers within the same bound.
+ * a browser path may answer a 4xx with an HTML page; every answer carries the security headers
+ * (checked through X-Content-Type-Options); no answer takes longer than {@link REQUEST_BOUND_MS};
+ * /healthz, polled all along, answers within the same bound.
  */
 
 /** A bound for hangs, not a performance figure: the slowest honest answer here takes ~100 ms. */
@@ -42,6 +43,8 @@ export interface FuzzRequest {
 export interface Outcome {
   status: number;
   contentType: string;
+  /** The X-Content-Type-Options header: a stand-in for the security headers every answer carries. */
+  nosniff: boolean;
   body: string;
   ms: number;
 }
@@ -99,21 +102,23 @@ const hostileStrings = fc.constantFrom(
   '', ' ', NUL, `a${NUL}b`, HUGE, '\u202e\u0301\ufeff', '\ud800', '😀'.repeat(500), '../../etc/passwd', '%00', '<script>alert(1)</script>',
   "'; DROP TABLE events; --", '${7*7}', '__proto__', 'constructor', 'null', 'NaN', '-0', '1e400', '\r\nX-Injected: 1',
 );
-const dates = fc.constantFrom(
-  '2031-05-04T12:00', '2031-02-30T10:00', '2031-13-01T00:00', '2031-05-04T24:00', '2031-05-04T12:60', '9999-12-31T23:59', '0000-01-01T00:00',
-  '+275760-09-13T00:00', '2031-05-04T12:00Z', '2031-05-04T12:00+99:00', '2031-03-30T02:30', '2031-10-26T02:30', '2031-05-04', '12:00', 'tomorrow',
-  '2031-05-04T12:00:00.123456789', `2031-05-04T12:00${NUL}`, '1970-01-01T00:00:00Z', '2031-W18-7T12:00',
+/** Good values and tricky ones of a kind, mostly good, so that requests reach past validation. */
+const mostly = <T,>(good: T[], bad: T[]) => fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...good) }, { weight: 1, arbitrary: fc.constantFrom(...bad) });
+const dates = mostly(
+  ['2031-05-04T12:00', '2031-05-04T13:00', '2031-03-30T02:30', '2031-10-26T02:30', '2031-12-31T23:30', '2031-05-04T12:00:00'],
+  ['2031-02-30T10:00', '2031-13-01T00:00', '2031-05-04T24:00', '2031-05-04T12:60', '9999-12-31T23:59', '0000-01-01T00:00', '+275760-09-13T00:00', '2031-05-04T12:00Z',
+    '2031-05-04T12:00+99:00', '2031-05-04', '12:00', 'tomorrow', '2031-05-04T12:00:00.123456789', `2031-05-04T12:00${NUL}`, '1970-01-01T00:00:00Z', '2031-W18-7T12:00', '2020-01-01T00:00'],
 );
-const zones = fc.constantFrom(
-  'UTC', 'Europe/Paris', 'America/New_York', 'Mars/Olympus', 'Etc/GMT+14', 'Etc/GMT-15', 'EST5EDT', 'America/Argentina/ComodRivadavia', 'utc',
-  '+05:30', 'Z', 'Europe/Paris\u0000', '../../../../etc/localtime', 'Asia/Kathmandu', 'Pacific/Chatham', 'x'.repeat(300),
+const zones = mostly(
+  ['UTC', 'Europe/Paris', 'America/New_York', 'Asia/Kathmandu', 'Pacific/Chatham', 'Australia/Lord_Howe', 'America/St_Johns'],
+  ['Mars/Olympus', 'Etc/GMT+14', 'Etc/GMT-15', 'EST5EDT', 'America/Argentina/ComodRivadavia', 'utc', '+05:30', 'Z', 'Europe/Paris\u0000', '../../../../etc/localtime', 'x'.repeat(300)],
 );
-const rrules = fc.constantFrom(
-  'RRULE:FREQ=WEEKLY;COUNT=2', 'RRULE:FREQ=SECONDLY', 'RRULE:FREQ=SECONDLY;COUNT=100000', 'RRULE:FREQ=YEARLY;COUNT=999999999', 'RRULE:FREQ=DAILY;UNTIL=99991231T000000Z',
-  'RRULE:', 'RRULE:FREQ=DAILY;INTERVAL=0', 'RRULE:FREQ=DAILY;INTERVAL=-1', 'RRULE:FREQ=WEEKLY;BYDAY=99MO', 'RRULE:FREQ=MONTHLY;BYMONTHDAY=-0',
-  'RRULE:FREQ=DAILY;BYSETPOS=0', 'RRULE:FREQ=MONTHLY;BYMONTHDAY=31;BYMONTH=2', 'RDATE:20310230T000000Z', 'EXDATE;TZID=Mars/Olympus:20310101T000000',
-  'RRULE:FREQ=DAILY;UNTIL=20310101T000000Z;COUNT=3', 'RRULE:FREQ=HOURLY;BYHOUR=25', 'EXRULE:FREQ=DAILY', 'RRULE:FREQ=DAILY;WKST=XX', 'RRULE:freq=daily',
-  'RDATE;VALUE=PERIOD:20310101T000000Z/PT1H', 'RRULE:FREQ=YEARLY;BYWEEKNO=54', 'RRULE:FREQ=YEARLY;BYYEARDAY=367', `RRULE:FREQ=DAILY;COUNT=${'9'.repeat(400)}`,
+const rrules = mostly(
+  ['RRULE:FREQ=WEEKLY;COUNT=2', 'RRULE:FREQ=DAILY;COUNT=5', 'RRULE:FREQ=MONTHLY;BYMONTHDAY=31;COUNT=3', 'RRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;COUNT=2', 'EXDATE:20310511T120000', 'RDATE:20310601T120000'],
+  ['RRULE:FREQ=SECONDLY', 'RRULE:FREQ=SECONDLY;COUNT=100000', 'RRULE:FREQ=YEARLY;COUNT=999999999', 'RRULE:FREQ=DAILY;UNTIL=99991231T000000Z', 'RRULE:', 'RRULE:FREQ=DAILY;INTERVAL=0',
+    'RRULE:FREQ=DAILY;INTERVAL=-1', 'RRULE:FREQ=WEEKLY;BYDAY=99MO', 'RRULE:FREQ=MONTHLY;BYMONTHDAY=-0', 'RRULE:FREQ=DAILY;BYSETPOS=0', 'RRULE:FREQ=MONTHLY;BYMONTHDAY=31;BYMONTH=2',
+    'RDATE:20310230T000000Z', 'EXDATE;TZID=Mars/Olympus:20310101T000000', 'RRULE:FREQ=DAILY;UNTIL=20310101T000000Z;COUNT=3', 'RRULE:FREQ=HOURLY;BYHOUR=25', 'EXRULE:FREQ=DAILY',
+    'RRULE:FREQ=DAILY;WKST=XX', 'RRULE:freq=daily', 'RDATE;VALUE=PERIOD:20310101T000000Z/PT1H', 'RRULE:FREQ=YEARLY;BYWEEKNO=54', 'RRULE:FREQ=YEARLY;BYYEARDAY=367', `RRULE:FREQ=DAILY;COUNT=${'9'.repeat(400)}`],
 );
 const urls = fc.constantFrom(
   'https://example.com/hook', 'http://127.0.0.1/', 'http://[::1]/', 'http://0x7f000001/', 'http://169.254.169.254/latest/meta-data', 'javascript:alert(1)',
@@ -138,17 +143,17 @@ function hostileValue(): fc.Arbitrary<unknown> {
 function byName(name: string, ids: fc.Arbitrary<string>): fc.Arbitrary<unknown> | null {
   if (/^(start|end|from|to|date)$/i.test(name)) return dates;
   if (/timezone/i.test(name)) return zones;
-  if (/^recurrence$/.test(name)) return fc.array(rrules, { maxLength: 12 });
+  if (name === 'recurrence[]') return rrules;
   if (/url$/i.test(name)) return urls;
-  if (/email/i.test(name)) return fc.constantFrom('guest@example.com', 'a@b', '@', `x${NUL}@example.com`, `${'a'.repeat(300)}@example.com`, 'ümlaut@exämple.com');
-  if (/id$/i.test(name)) return ids;
+  if (/email/i.test(name)) return mostly(['guest@example.com', 'o.brien+x@example.co.uk'], ['a@b', '@', `x${NUL}@example.com`, `${'a'.repeat(300)}@example.com`, 'ümlaut@exämple.com']);
+  if (/^(id|eventId|paymentId|endpointId|deliveryId)$/.test(name)) return ids;
   return null;
 }
 
 /** Near-valid values for a JSON schema, with hostile ones mixed in at every level. */
 function fromSchema(s: Schema | undefined, name: string, ids: fc.Arbitrary<string>, depth = 0): fc.Arbitrary<unknown> {
   const good = goodFromSchema(s, name, ids, depth);
-  return fc.oneof({ weight: 5, arbitrary: good }, { weight: 1, arbitrary: hostileValue() });
+  return fc.oneof({ weight: 12, arbitrary: good }, { weight: 1, arbitrary: hostileValue() });
 }
 
 function goodFromSchema(s: Schema | undefined, name: string, ids: fc.Arbitrary<string>, depth: number): fc.Arbitrary<unknown> {
@@ -163,7 +168,7 @@ function goodFromSchema(s: Schema | undefined, name: string, ids: fc.Arbitrary<s
     case 'object':
       return objectFrom(s, ids, depth);
     case 'array':
-      return fc.array(fromSchema(s.items, name, ids, depth + 1), { maxLength: Math.min(s.maxItems ?? 4, 12) + 1 });
+      return fc.array(fromSchema(s.items, `${name}[]`, ids, depth + 1), { maxLength: Math.min(s.maxItems ?? 3, 3) });
     case 'integer':
     case 'number': {
       const min = s.minimum ?? -5;
@@ -176,7 +181,10 @@ function goodFromSchema(s: Schema | undefined, name: string, ids: fc.Arbitrary<s
       if (named) return named;
       if (s.format === 'uuid') return ids;
       if (s.format === 'date-time') return fc.constantFrom('2031-05-04T12:00:00Z', '2031-02-30T00:00:00Z', 'yesterday');
-      return fc.oneof(fc.string({ minLength: s.minLength ?? 0, maxLength: Math.min(s.maxLength ?? 30, 60) }), fc.constant('a'.repeat((s.maxLength ?? 200) + 1)));
+      return fc.oneof(
+        { weight: 6, arbitrary: fc.string({ minLength: Math.max(s.minLength ?? 0, 1), maxLength: Math.min(s.maxLength ?? 30, 60) }) },
+        { weight: 1, arbitrary: fc.constant('a'.repeat((s.maxLength ?? 200) + 1)) },
+      );
     default:
       return named ?? hostileValue();
   }
@@ -184,8 +192,11 @@ function goodFromSchema(s: Schema | undefined, name: string, ids: fc.Arbitrary<s
 
 function objectFrom(s: Schema, ids: fc.Arbitrary<string>, depth: number): fc.Arbitrary<Record<string, unknown>> {
   const props = Object.entries<Schema>(s.properties ?? {});
-  const fields = props.map(([k, v]) => fc.option(fromSchema(v, k, ids, depth + 1).map((val) => [k, val] as const), { freq: 6, nil: null }));
-  const extra = fc.option(fc.tuple(fc.constantFrom('extra', '__proto__', 'constructor', 'userId', 'state', 'amount', ''), hostileValue()), { freq: 3, nil: null });
+  const fields = props.map(([k, v]) => fc.option(fromSchema(v, k, ids, depth + 1).map((val) => [k, val] as const), { freq: (s.required ?? []).includes(k) ? 20 : 3, nil: null }));
+  const extra = fc.oneof(
+    { weight: 5, arbitrary: fc.constant(null) },
+    { weight: 1, arbitrary: fc.tuple(fc.constantFrom('extra', '__proto__', 'constructor', 'userId', 'state', 'amount', ''), hostileValue()) },
+  );
   return fc.tuple(fc.tuple(...fields), extra).map(([present, x]) => {
     const o: Record<string, unknown> = {};
     for (const f of [...present, x]) if (f) Object.defineProperty(o, f[0], { value: f[1], enumerable: true, writable: true });
@@ -203,7 +214,7 @@ const BODY_TYPES = [
 function serialized(value: unknown): fc.Arbitrary<{ body: string; contentType: string }> {
   const json = JSON.stringify(value) ?? 'null';
   return fc.oneof(
-    { weight: 8, arbitrary: fc.constant({ body: json, contentType: 'application/json' }) },
+    { weight: 16, arbitrary: fc.constant({ body: json, contentType: 'application/json' }) },
     { weight: 2, arbitrary: fc.nat({ max: Math.max(json.length - 1, 0) }).map((n) => ({ body: json.slice(0, n), contentType: 'application/json' })) },
     {
       weight: 2,
@@ -336,7 +347,7 @@ export async function send(world: FuzzWorld, req: FuzzRequest): Promise<Outcome>
   const started = performance.now();
   if (req.raw) {
     const res = await rawRequest(world.app.url, req.raw.replace('Host: HOST', `Host: ${new URL(world.app.url).host}`));
-    return { status: res.status, contentType: res.headers['content-type'] ?? '', body: res.body, ms: performance.now() - started };
+    return { status: res.status, contentType: res.headers['content-type'] ?? '', nosniff: res.headers['x-content-type-options'] === 'nosniff', body: res.body, ms: performance.now() - started };
   }
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), REQUEST_BOUND_MS * 5);
@@ -349,14 +360,15 @@ export async function send(world: FuzzWorld, req: FuzzRequest): Promise<Outcome>
       ...(req.body !== undefined ? { body: req.body } : {}),
     });
     const contentType = res.headers.get('content-type') ?? '';
+    const nosniff = res.headers.get('x-content-type-options') === 'nosniff';
     // A live status stream never ends by itself: its answer is the headers.
     if (contentType.startsWith('text/event-stream')) {
       const ms = performance.now() - started;
       abort.abort();
-      return { status: res.status, contentType, body: '', ms };
+      return { status: res.status, contentType, nosniff, body: '', ms };
     }
     const body = await res.text();
-    return { status: res.status, contentType, body, ms: performance.now() - started };
+    return { status: res.status, contentType, nosniff, body, ms: performance.now() - started };
   } finally {
     clearTimeout(timer);
   }
@@ -367,6 +379,7 @@ export function judge(req: FuzzRequest, out: Outcome): string[] {
   const wrong: string[] = [];
   if (out.status >= 500) wrong.push(`answered ${out.status}`);
   if (out.ms > REQUEST_BOUND_MS) wrong.push(`took ${out.ms.toFixed(0)} ms (bound ${REQUEST_BOUND_MS} ms)`);
+  if (!out.nosniff) wrong.push('no X-Content-Type-Options: nosniff (the security headers are missing)');
   if (out.status >= 400) {
     const path = req.target.split('?')[0]!;
     const isProblem = /^application\/problem\+json/.test(out.contentType);
@@ -464,7 +477,7 @@ export async function fuzz(world: FuzzWorld, opts: { seed: number; runs: number;
         try {
           out = await send(world, req);
         } catch (err) {
-          out = { status: 0, contentType: '', body: String(err), ms: 0 };
+          out = { status: 0, contentType: '', nosniff: false, body: String(err), ms: 0 };
         } finally {
           inFlight.delete(label);
         }
