@@ -256,6 +256,55 @@ function idArb(world: FuzzWorld, kind: keyof Person['ids'] | null): fc.Arbitrary
   );
 }
 
+/** What PayPal and Binance Pay send: notification-shaped bodies and their signature headers, broken. */
+function providerShaped(world: FuzzWorld, provider: 'paypal' | 'binance'): fc.Arbitrary<{ headers: Record<string, string>; body: unknown }> {
+  const ids = fc.constantFrom(world.me.ids.payment, world.other.ids.payment, randomUUID(), 'PAYID-X', '');
+  const now = () => new Date().toISOString();
+  if (provider === 'paypal') {
+    const headers = fc.record({
+      'paypal-transmission-id': fc.oneof(fc.uuid(), fc.constantFrom('', 'x'.repeat(500))),
+      'paypal-transmission-time': fc.oneof(fc.constant(now()), fc.constantFrom('2020-01-01T00:00:00Z', '9999-12-31T23:59:59Z', 'yesterday', '')),
+      'paypal-transmission-sig': fc.oneof(fc.base64String({ maxLength: 344 }), fc.constantFrom('', '!!!')),
+      'paypal-cert-url': fc.constantFrom(
+        `${world.app.runtime.sandbox.url}/v1/notifications/certs/CERT-360caa42-fca2a594-unknown`,
+        'https://api.paypal.com/v1/notifications/certs/CERT-x',
+        'https://api.sandbox.paypal.com/v1/notifications/certs/CERT-x',
+        'http://127.0.0.1:9/cert.pem', 'https://evil.example/cert.pem', 'file:///etc/passwd', 'not a url', '',
+      ),
+      'paypal-auth-algo': fc.constantFrom('SHA256withRSA', 'none', 'SHA1withRSA', ''),
+    }, { requiredKeys: [] });
+    const body = fc.record({
+      id: fc.constantFrom('WH-1', '', 'x'.repeat(300)),
+      event_type: fc.constantFrom('PAYMENT.CAPTURE.COMPLETED', 'CHECKOUT.ORDER.APPROVED', 'PAYMENT.CAPTURE.REFUNDED', 'PAYMENT.AUTHORIZATION.CREATED', 'X.Y'),
+      resource_type: fc.constantFrom('capture', 'checkout-order', 'refund'),
+      create_time: dates,
+      resource: fc.record({
+        id: ids,
+        status: fc.constantFrom('COMPLETED', 'APPROVED', 'PENDING', 'DECLINED', ''),
+        custom_id: ids,
+        amount: fc.record({ currency_code: fc.constantFrom('USD', 'EUR', 'XXX', ''), value: fc.constantFrom('1.00', '0.01', '-1', '1e9', 'NaN', '') }),
+        supplementary_data: fc.record({ related_ids: fc.record({ order_id: ids }) }),
+      }, { requiredKeys: [] }),
+    }, { requiredKeys: [] });
+    return fc.record({ headers, body });
+  }
+  const headers = fc.record({
+    'binancepay-timestamp': fc.oneof(fc.constant(String(Date.now())), fc.constantFrom('0', '-1', '99999999999999999999', 'abc', '')),
+    'binancepay-nonce': fc.oneof(fc.string({ minLength: 32, maxLength: 32 }), fc.constantFrom('', 'x'.repeat(1000))),
+    'binancepay-certificate-sn': fc.oneof(fc.string({ unit: fc.constantFrom(...'0123456789ABCDEF'), maxLength: 64 }), fc.constantFrom('', '../../etc', 'x'.repeat(500))),
+    'binancepay-signature': fc.oneof(fc.base64String({ maxLength: 344 }), fc.constantFrom('', '%%%')),
+  }, { requiredKeys: [] });
+  const data = fc.record({ merchantTradeNo: ids, totalFee: fc.constantFrom('1.00', '0', '-1', '1e400'), currency: fc.constantFrom('USDT', 'BTC', ''), transactTime: fc.integer() }, { requiredKeys: [] });
+  const body = fc.record({
+    bizType: fc.constantFrom('PAY', 'PAY_REFUND', 'PAY_CLOSED', 'X'),
+    bizId: fc.oneof(fc.integer(), fc.constant(1e30)),
+    bizIdStr: fc.string(),
+    bizStatus: fc.constantFrom('PAY_SUCCESS', 'PAY_CLOSED', 'REFUND_SUCCESS', ''),
+    data: fc.oneof(data.map((d) => JSON.stringify(d)), data, fc.constant('{')),
+  }, { requiredKeys: [] });
+  return fc.record({ headers, body });
+}
+
 const AUTHS: Auth[] = ['none', 'cookie', 'cookie', 'cookie-no-csrf', 'cookie-bad-csrf', 'api-key', 'api-key', 'other-api-key', 'bad-bearer'];
 
 /** One request through fetch: a route of the table, its params, query, body and headers. */
@@ -273,11 +322,17 @@ function httpRequestArb(world: FuzzWorld): fc.Arbitrary<FuzzRequest> {
     );
     const bodySchema = r.op?.requestBody?.content?.['application/json']?.schema ?? r.op?.requestBody?.content?.['application/x-www-form-urlencoded']?.schema;
     const wantsBody = !['GET', 'HEAD'].includes(r.method);
+    const provider = /^\/webhooks\/(paypal|binance)$/.exec(r.url)?.[1] as 'paypal' | 'binance' | undefined;
+    const shaped = provider ? providerShaped(world, provider) : fc.constant({ headers: {} as Record<string, string>, body: undefined as unknown });
     const body = wantsBody ? fc.option(fromSchema(bodySchema ?? { type: 'object' }, 'body', ids).chain(serialized), { freq: 8, nil: null }) : fc.constant(null);
     const url = r.url === '/*' ? fc.constantFrom('/nope', '/app/unknown', '/api/v2/events', '/api/v1/', '/.env', '/assets/../../package.json', '/%2e%2e/%2e%2e/etc/passwd') : fc.constant(r.url);
     return fc
-      .record({ url, params, query, body, auth: fc.constantFrom(...AUTHS), headers: headerArb() })
-      .map(({ url: u, params: ps, query: [fields, extra, repeat], body: b, auth, headers }): FuzzRequest => {
+      .record({ url, params, query, body, auth: fc.constantFrom(...AUTHS), headers: headerArb(), useShape: fc.nat({ max: 3 }), shaped: shaped.chain((p) => (p.body === undefined ? fc.constant(p) : serialized(p.body).map((b) => ({ ...p, serialized: b })))) })
+      .map(({ url: u, params: ps, query: [fields, extra, repeat], body: schemaBody, auth, headers: h0, useShape, shaped: p }): FuzzRequest => {
+        // A provider webhook gets its provider's shape most of the time, a schema-less body else.
+        const fromProvider = 'serialized' in p && useShape > 0;
+        const b = fromProvider ? (p.serialized as { body: string; contentType: string }) : schemaBody;
+        const headers = fromProvider ? { ...h0, ...p.headers } : h0;
         let path = u;
         ps.forEach((p, i) => (path = path.replace(`:${paramNames[i]}`, encodeURIComponent(p))));
         const q = new URLSearchParams();
