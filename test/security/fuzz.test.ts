@@ -19,6 +19,15 @@ const REGRESSIONS = (world: FuzzWorld): Regression[] => [
   // Answered by Node before Fastify, without the security headers.
   { route: 'RAW big-header', method: 'GET', target: '/healthz', raw: `GET /healthz HTTP/1.1\r\nHost: HOST\r\nConnection: close\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n` },
   { route: 'RAW bad-length', method: 'POST', target: '/webhooks/paypal', raw: 'POST /webhooks/paypal HTTP/1.1\r\nHost: HOST\r\nConnection: close\r\nContent-Length: 5\r\nContent-Length: 7\r\n\r\n{}' },
+  // A 500: the Idempotency-Key hash serialised the body of a route that takes none, and JSON
+  // nested 20,000 deep overflowed JSON.stringify's stack.
+  {
+    route: 'POST /api/v1/google/disconnect',
+    method: 'POST',
+    target: '/api/v1/google/disconnect',
+    headers: { 'idempotency-key': '8d8bf492-e0ec-182b-aa14-5f25b9719b8d', 'content-type': 'application/json' },
+    body: `${'['.repeat(20_000)}${']'.repeat(20_000)}`,
+  },
   // Answered 503 (retry later) for a certificate URL on a trusted host that names no certificate,
   // and fetched it although the transmission time was not even a time.
   ...['yesterday', new Date().toISOString()].map((time) => ({
@@ -54,13 +63,6 @@ describe('fuzzing every route', () => {
     assert.ok(world.routes.filter((r) => r.op).length >= 35, `${world.routes.filter((r) => r.op).length} documented operations`);
   });
 
-  it('answers every input it once found wrong', async () => {
-    for (const input of REGRESSIONS(world)) {
-      const req: FuzzRequest = { auth: 'cookie', headers: {}, ...input };
-      assert.deepEqual(judge(req, await send(world, req)), [], JSON.stringify({ ...req, raw: req.raw?.slice(0, 200) }));
-    }
-  });
-
   it(`${RUNS} inputs: never a 5xx, every 4xx a problem document, security headers on every answer, none slower than ${REQUEST_BOUND_MS} ms, /healthz fast throughout`, async (t) => {
     const summary = await fuzz(world, { seed: SEED, runs: RUNS, workers: 2 });
     t.diagnostic(formatSummary(summary));
@@ -77,5 +79,13 @@ describe('fuzzing every route', () => {
     assert.equal((await fetch(`${world.app.url}/healthz`)).status, 200);
     assert.equal((await fetch(`${world.app.url}/api/v1/me`, { headers: { cookie: world.me.browser.cookieHeader(world.app.url)! } })).status, 200);
     assert.equal((await fetch(`${world.app.url}/api/v1/me`, { headers: { authorization: `Bearer ${world.me.apiKey}` } })).status, 200);
+  });
+
+  // After the run: some of these change the fuzzer's own state (Google disconnected).
+  it('answers every input it once found wrong', async () => {
+    for (const input of REGRESSIONS(world)) {
+      const req: FuzzRequest = { auth: 'cookie', headers: {}, ...input };
+      assert.deepEqual(judge(req, await send(world, req)), [], JSON.stringify({ ...req, raw: req.raw?.slice(0, 200) }));
+    }
   });
 });
