@@ -20,8 +20,11 @@ import { idKind, person, routeTable, type Person } from './world.ts';
  * /healthz, polled all along, answers within the same bound.
  */
 
-/** A bound for hangs, not a performance figure: the slowest honest answer here takes ~100 ms. */
-export const REQUEST_BOUND_MS = 2_000;
+/**
+ * A bound for hangs, not a performance figure. Answers take tens of milliseconds; the slowest
+ * seen was 1.8 s, on this 2-core machine shared with other test runs (load average 8).
+ */
+export const REQUEST_BOUND_MS = 3_000;
 
 const PROGRAM_PATHS = /^\/(api|openapi\.json|healthz|readyz|metrics|webhooks)(\/|$)/;
 
