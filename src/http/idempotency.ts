@@ -55,7 +55,10 @@ export function registerIdempotency(app: App, deps: { keys: IdempotencyKeys; ses
       await keys.sweep();
     }
     // The validated body: key order and defaults follow the schema, so equal requests hash equal.
-    const requestHash = createHash('sha256').update(`${req.method} ${req.url}\n${JSON.stringify(req.body ?? null)}`).digest('hex');
+    // A route without a body schema reads no body, so whatever was sent is no part of the request
+    // (and is never serialised: JSON nested 20,000 deep overflows JSON.stringify's stack).
+    const body = req.routeOptions.schema?.body ? (req.body ?? null) : null;
+    const requestHash = createHash('sha256').update(`${req.method} ${req.url}\n${JSON.stringify(body)}`).digest('hex');
     const r = await keys.reserve({ ownerId: principal.userId, key: header, requestHash, lockMs: LOCK_MS, keepMs: IDEMPOTENCY_KEEP_MS });
     if (r.outcome === 'reserved') {
       held.set(req, { ownerId: principal.userId, key: header });

@@ -156,7 +156,7 @@ export function problemFor(thrown: FastifyError | AppError | Error, request: Fas
 }
 
 /** The problem document an HTTP client error (Node's `clientError`) gets, as raw HTTP/1.1 bytes. */
-export function clientErrorResponse(err: NodeJS.ErrnoException): string {
+export function clientErrorResponse(err: NodeJS.ErrnoException, headers: [string, string][] = []): string {
   const code: ProblemCode =
     err.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'request_timeout' : 'malformed_request';
   const details: Record<string, string> = {
@@ -171,15 +171,21 @@ export function clientErrorResponse(err: NodeJS.ErrnoException): string {
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
     'Content-Type: application/problem+json\r\n' +
     `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+    headers.map(([name, value]) => `${name}: ${value}\r\n`).join('') +
     'Connection: close\r\n\r\n' +
     body
   );
 }
 
-/** Fastify's `clientErrorHandler`: the answer Node would send, as a problem document. */
-export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket) {
-  // A reset connection has nobody left to answer.
-  if (err.code === 'ECONNRESET' || socket.destroyed) return;
-  if (socket.writable) socket.write(clientErrorResponse(err));
-  socket.destroy(err);
+/**
+ * Fastify's `clientErrorHandler`: the answer Node would send, as a problem document carrying
+ * `headers` (the security headers every other answer gets from its hooks).
+ */
+export function clientErrorHandler(headers: [string, string][]) {
+  return (err: NodeJS.ErrnoException, socket: Socket) => {
+    // A reset connection has nobody left to answer.
+    if (err.code === 'ECONNRESET' || socket.destroyed) return;
+    if (socket.writable) socket.write(clientErrorResponse(err, headers));
+    socket.destroy(err);
+  };
 }

@@ -1,6 +1,7 @@
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
+import helmetHeaders from 'helmet';
 import rateLimit, { type FastifyRateLimitStore, type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type RawServerDefault } from 'fastify';
@@ -108,8 +109,38 @@ function counterStore(counter: RateLimitCounter): FastifyRateLimitStoreCtor {
  */
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
 
+/** The security headers of every answer: CSP, HSTS behind https, nosniff, frame and referrer policies. */
+function securityHeaderOptions(publicBaseUrl: string) {
+  return {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        formAction: ["'self'", 'http:', 'https:'],
+        frameAncestors: ["'none'"],
+      },
+    },
+    strictTransportSecurity: publicBaseUrl.startsWith('https://'),
+  };
+}
+
+/** The same headers as name/value pairs, for answers written to the socket before any request exists. */
+function securityHeaderPairs(setHeaders: ReturnType<typeof helmetHeaders>): [string, string][] {
+  const pairs: [string, string][] = [];
+  const res = { setHeader: (name: string, value: unknown) => void pairs.push([name, String(value)]), removeHeader: () => {} };
+  setHeaders({} as IncomingMessage, res as unknown as ServerResponse, () => {});
+  return pairs;
+}
+
 export async function createServer(opts: ServerOptions): Promise<App> {
   const pageOptions = { sandbox: opts.mode === 'sandbox' };
+  // One configuration for the plugin (every routed answer) and for the answers given before any
+  // hook runs: Fastify's (a URL it cannot decode) and Node's (framing, oversized headers).
+  const securityHeaders = securityHeaderOptions(opts.publicBaseUrl);
+  const setSecurityHeaders = helmetHeaders(securityHeaders);
   // A fault on our side while a browser loads one of our pages gets a page that says so in words,
   // with the request id to quote; programs, and every API path, get the problem document.
   const errorHandler = (error: Error, req: FastifyRequest, reply: FastifyReply) => {
@@ -142,9 +173,10 @@ export async function createServer(opts: ServerOptions): Promise<App> {
     // (a URL it cannot decode) and those Node answers before Fastify (framing, oversized headers).
     frameworkErrors: (error, req, reply) => {
       reply.header('x-request-id', req.id);
+      setSecurityHeaders(req.raw, reply.raw, () => {});
       return errorHandler(error, req, reply);
     },
-    clientErrorHandler,
+    clientErrorHandler: clientErrorHandler(securityHeaderPairs(setSecurityHeaders)),
   }).withTypeProvider<ZodTypeProvider>();
 
   const onRoute = opts.onRoute;
@@ -185,20 +217,7 @@ export async function createServer(opts: ServerOptions): Promise<App> {
     );
   });
 
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-        formAction: ["'self'", 'http:', 'https:'],
-        frameAncestors: ["'none'"],
-      },
-    },
-    strictTransportSecurity: opts.publicBaseUrl.startsWith('https://'),
-  });
+  await app.register(helmet, securityHeaders);
   await app.register(cookie, { secret: opts.cookieSecret });
   await app.register(formbody);
   // Routes opt in with `config.rateLimit`; nothing is limited globally so health probes never are.

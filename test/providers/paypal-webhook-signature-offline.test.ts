@@ -405,4 +405,22 @@ describe('PayPal certificate URLs and cache, offline', () => {
     assert.equal(await reason(() => verifyPaypalWebhook({ rawBody: BODY, headers: signed(), webhookId: 'WH-OTHER', receivedAt: SENT_MS }, cache)), 'signature_mismatch');
     assert.equal(await reason(() => verifyPaypalWebhook({ rawBody: BODY, headers: { ...signed(), 'paypal-cert-url': 'https://evil.example/c' }, webhookId: WEBHOOK_ID, receivedAt: SENT_MS }, cache)), 'cert_url_not_allowed');
   });
+
+  it('refuses a stale, undated or wrongly signed-algorithm delivery before fetching any certificate', async () => {
+    const f = fakeFetch([good]);
+    const cache = new PaypalCertificateCache({ fetch: f.fetch });
+    const verify = (headers: Record<string, string>, receivedAt = SENT_MS) => reason(() => verifyPaypalWebhook({ rawBody: BODY, headers, webhookId: WEBHOOK_ID, receivedAt }, cache));
+    assert.equal(await verify(signed(), SENT_MS + 3600_000), 'timestamp_outside_tolerance');
+    assert.equal(await verify({ ...signed(), 'paypal-transmission-time': 'yesterday' }), 'timestamp_invalid');
+    assert.equal(await verify({ ...signed(), 'paypal-auth-algo': 'none' }), 'unsupported_algorithm');
+    assert.equal(f.calls.length, 0, 'no certificate fetched for a delivery refused on its headers');
+  });
+
+  it('a certificate URL that answers 404 names no certificate: signature_invalid, not a retryable outage', async () => {
+    const f = fakeFetch([{ ok: false, status: 404, text: 'not found' }, { ok: false, status: 429, text: '' }, good]);
+    const cache = new PaypalCertificateCache({ fetch: f.fetch });
+    assert.equal(await reason(() => cache.get(CERT_URL)), 'certificate_unusable');
+    await assert.rejects(cache.get(CERT_URL), (err) => isAppError(err, 'provider_unavailable') && err.httpStatus === 429);
+    assert.equal(await cache.get(CERT_URL), CERT);
+  });
 });

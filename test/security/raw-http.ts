@@ -29,11 +29,13 @@ export function rawRequest(url: string, bytes: string): Promise<RawResponse> {
         const i = l.indexOf(':');
         headers[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
       }
-      const body = text.slice(split + 4);
+      const rest = Buffer.concat(chunks).subarray(Buffer.byteLength(text.slice(0, split + 4)));
       const length = Number(headers['content-length']);
-      if (Number.isFinite(length) && Buffer.byteLength(body) < length) return false;
+      if (Number.isFinite(length) && rest.length < length) return false;
       clearTimeout(timer);
       socket.destroy();
+      // Only the first answer's body: a server may answer what followed on the connection too.
+      const body = (Number.isFinite(length) ? rest.subarray(0, length) : rest).toString('utf8');
       resolve({ status: Number(statusLine!.split(' ')[1]), headers, body });
       return true;
     };

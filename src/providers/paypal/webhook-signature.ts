@@ -133,11 +133,10 @@ function parseTransmissionTime(s: string): number | null {
 }
 
 /**
- * Verifies one delivery. Order: headers, algorithm, replay window, certificate, signature.
- * Certificate validity dates are not checked (PayPal's signatures are checked with the key; the
- * chain and dates belong to fetching over TLS from PayPal's host).
+ * The checks that need no certificate: headers, algorithm, replay window. Run before the
+ * certificate is fetched, so a malformed or stale delivery never makes us fetch anything.
  */
-export function verifyPaypalWebhookSignature(input: VerifyPaypalWebhookInput): VerifiedPaypalWebhook {
+function checkPaypalTransmission(input: Pick<VerifyPaypalWebhookInput, 'headers' | 'receivedAt' | 'toleranceSeconds'>): PaypalTransmission {
   const t = readPaypalTransmission(input.headers);
   if (t.authAlgo !== 'SHA256withRSA') fail('unsupported_algorithm', `PAYPAL-AUTH-ALGO is ${t.authAlgo}; only SHA256withRSA is supported.`);
 
@@ -152,6 +151,16 @@ export function verifyPaypalWebhookSignature(input: VerifyPaypalWebhookInput): V
   if (skew > tolerance) {
     fail('timestamp_outside_tolerance', `PAYPAL-TRANSMISSION-TIME ${t.transmissionTime} is ${Math.round(skew)} s away from now (tolerance ${tolerance} s): a replayed delivery, or a wrong clock.`);
   }
+  return t;
+}
+
+/**
+ * Verifies one delivery. Order: headers, algorithm, replay window, certificate, signature.
+ * Certificate validity dates are not checked (PayPal's signatures are checked with the key; the
+ * chain and dates belong to fetching over TLS from PayPal's host).
+ */
+export function verifyPaypalWebhookSignature(input: VerifyPaypalWebhookInput): VerifiedPaypalWebhook {
+  const t = checkPaypalTransmission(input);
 
   let publicKey;
   try {
@@ -219,6 +228,11 @@ export class PaypalCertificateCache {
 
   async #fetch(certUrl: string): Promise<string> {
     const res = await this.opts.fetch(certUrl, { signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000) });
+    // A 4xx other than 429: the URL names no certificate, so the delivery cannot be PayPal's
+    // (answered 400, not retried). A 5xx, 429 or network error: PayPal's trouble, retry later.
+    if (res.status >= 400 && res.status < 500 && res.status !== 429) {
+      fail('certificate_unusable', `PAYPAL-CERT-URL ${certUrl} answered HTTP ${res.status}: there is no certificate there.`);
+    }
     if (!res.ok) throw new AppError('provider_unavailable', `Fetching the PayPal webhook certificate ${certUrl} answered HTTP ${res.status}.`, { provider: 'paypal', httpStatus: res.status });
     const pem = await res.text();
     try {
@@ -236,7 +250,7 @@ export async function verifyPaypalWebhook(
   input: Omit<VerifyPaypalWebhookInput, 'certificatePem'>,
   certificates: PaypalCertificateCache,
 ): Promise<VerifiedPaypalWebhook> {
-  const t = readPaypalTransmission(input.headers);
+  const t = checkPaypalTransmission(input);
   const certificatePem = await certificates.get(t.certUrl);
   return verifyPaypalWebhookSignature({ ...input, certificatePem });
 }
