@@ -149,13 +149,16 @@ export class JobQueue {
       await this.#enforceSingletonKeys(def.name);
       const ids: string[] = [];
       for (let i = 0; i < (def.concurrency ?? 4); i++) {
-        ids.push(
-          await this.#boss.work<object>(
-            def.name,
-            { pollingIntervalSeconds: this.opts.pollIntervalSeconds, batchSize: 1, includeMetadata: true },
-            (jobs) => this.#run(def, jobs),
-          ),
+        let id = '';
+        id = await this.#boss.work<object>(
+          def.name,
+          { pollingIntervalSeconds: this.opts.pollIntervalSeconds, batchSize: 1, includeMetadata: true },
+          // A worker that found a job fetches again at once: pg-boss would otherwise wait a whole
+          // poll interval before its next fetch, however many jobs are queued (one job per worker
+          // per interval under a backlog). An empty fetch still waits for the poll or a nudge.
+          (jobs) => this.#run(def, jobs).finally(() => this.#boss.notifyWorker(id)),
         );
+        ids.push(id);
       }
       this.#workers.set(def.name, ids);
     }
