@@ -44,6 +44,15 @@ for (const kind of await dbKinds()) {
       await waitFor('the committed job', () => ran.includes('committed'));
     });
 
+    it('drains a backlog without waiting for the poll: a worker that ran a job fetches again at once', async () => {
+      // Twelve jobs, four workers, one wake-up at commit: the poll (30 s) must not be what runs the rest.
+      const tags = Array.from({ length: 12 }, (_, i) => `backlog-${i}`);
+      await t.db.transaction(async (tx) => {
+        for (const tag of tags) await queue.send(tx, 'probe', { tag });
+      });
+      await waitFor('every job of the backlog', () => tags.every((tag) => ran.includes(tag)), 15_000);
+    });
+
     it('never runs a job whose transaction rolled back', async () => {
       await assert.rejects(
         t.db.transaction(async (tx) => {
