@@ -36,6 +36,13 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
+const open = new Set<() => Promise<void>>();
+
+/** Closes every cluster still open (an interrupted run must not leave app processes and databases behind). */
+export async function closeAll(): Promise<void> {
+  await Promise.all([...open].map((close) => close().catch(() => {})));
+}
+
 export async function startCluster(opts: { seed: number; env?: Record<string, string>; log?: (line: string) => void }): Promise<Cluster> {
   const log = opts.log ?? (() => {});
   const proxyPort = await freePort();
@@ -125,6 +132,7 @@ export async function startCluster(opts: { seed: number; env?: Record<string, st
   await new Promise<void>((r) => proxy.listen(proxyPort, '127.0.0.1', r));
 
   const close = async () => {
+    open.delete(close);
     for (const a of apps) {
       a.up = false;
       a.proc?.child.kill('SIGKILL');
@@ -136,6 +144,7 @@ export async function startCluster(opts: { seed: number; env?: Record<string, st
     await db.close();
     await rm(dataDir, { recursive: true, force: true });
   };
+  open.add(close);
   try {
     // One after the other: the first applies the migrations.
     await start(apps[0]);

@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { closeAll } from './cluster.ts';
 import { formatReport, runChaos } from './run.ts';
 
 /**
@@ -12,6 +13,12 @@ const concurrency = Number(process.env.CHAOS_CONCURRENCY ?? 6);
 if (!Number.isInteger(bookings) || bookings < 1 || !Number.isInteger(seed) || !Number.isInteger(concurrency) || concurrency < 1) {
   process.stderr.write('CHAOS_BOOKINGS, CHAOS_SEED and CHAOS_CONCURRENCY must be positive whole numbers\n');
   process.exit(2);
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    process.stdout.write(`\n${signal}: stopping the app processes and dropping the run's database\n`);
+    void closeAll().finally(() => process.exit(130));
+  });
 }
 const at = () => new Date().toISOString().slice(11, 19);
 process.stdout.write(`chaos: ${bookings} bookings, seed ${seed} (replay: CHAOS_SEED=${seed} CHAOS_BOOKINGS=${bookings} npm run chaos)\n`);

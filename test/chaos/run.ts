@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Queryable } from '../../src/db/database.ts';
 import { seededRandom } from '../../sandbox/faults.ts';
 import { freePort, type TestApp } from '../support/app.ts';
 import { Browser } from '../support/browser.ts';
 import { signIn } from '../support/google.ts';
-import { invariantViolations, pendingWork, type ProviderId } from '../support/invariants.ts';
+import { invariantViolations, pendingWork, TIMERS, type ProviderId } from '../support/invariants.ts';
 import { startCluster, type AppProcess, type Cluster } from './cluster.ts';
 
 /**
@@ -281,6 +282,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         if (r.status !== 202) driverErrors.push(`refund of ${paymentId}: ${r.status} ${JSON.stringify(r.body)}`);
       }
     };
+    const sweeper = setInterval(() => void expireOrphans(cluster.db.db).catch(() => {}), 2000);
     await pool(N, o.concurrency ?? 6, async (i) => {
       try {
         await one(i);
@@ -290,6 +292,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       if ((i + 1) % 25 === 0) log(`${i + 1}/${N} bookings driven`);
     });
     await revokeStep;
+    clearInterval(sweeper);
     // Kills not reached yet (a short run) still happen, now: at least five in every run.
     while (nextKill < kills.length) killNow(kills[nextKill++]!);
     await killing;
@@ -371,7 +374,9 @@ async function settle(cluster: Cluster, log: (s: string) => void) {
   const start = Date.now();
   let last = '';
   for (;;) {
-    await db.query(`update pgboss.job set started_on = now() - interval '1 hour' where state = 'active' and started_on < now() - interval '45 seconds'`);
+    await expireOrphans(db);
+    // Retry back-offs and reminders run when due, not after their delay (the deadline timers keep theirs).
+    await db.query(`update pgboss.job set start_after = now() where state in ('created', 'retry') and start_after > now() and name <> all($1::text[])`, [TIMERS]);
     if (Date.now() - start > 20_000) {
       await db.query(`update events set pending_until = now() - interval '1 second' where state = 'pending_payment' and pending_until > now()`);
       await db.query(`update pgboss.job set start_after = now() where name = 'event.expire' and state in ('created', 'retry') and start_after > now()`);
@@ -383,9 +388,11 @@ async function settle(cluster: Cluster, log: (s: string) => void) {
               (select count(*) from webhook_events we join webhook_endpoints ep on ep.user_id = we.user_id
                 where not exists (select 1 from webhook_deliveries d where d.webhook_event_id = we.id and d.endpoint_id = ep.id and d.succeeded)) as outbox`,
     );
-    const jobs = (await pendingWork(db)).length;
+    const pending = await pendingWork(db);
+    const jobs = pending.length;
     const deliveries = cluster.sandbox.ctx.webhooks.deliveries.filter((d) => d.state === 'pending').length;
-    const now = `events ${s!.events}, payments ${s!.payments}, inbox ${s!.inbox}, outbox ${s!.outbox}, jobs ${jobs}, provider deliveries ${deliveries}`;
+    const names = [...new Set(pending.map((j) => `${j.name} ${j.state}`))].slice(0, 4).join(', ');
+    const now = `events ${s!.events}, payments ${s!.payments}, inbox ${s!.inbox}, outbox ${s!.outbox}, jobs ${jobs}${names ? ` (${names})` : ''}, provider deliveries ${deliveries}`;
     if (now !== last) log(`settling: ${now} not done`);
     last = now;
     if (Number(s!.events) + Number(s!.payments) + Number(s!.inbox) + Number(s!.outbox) + jobs + deliveries === 0) return;
@@ -395,6 +402,14 @@ async function settle(cluster: Cluster, log: (s: string) => void) {
     }
     await sleep(1000);
   }
+}
+
+/**
+ * Jobs whose worker was SIGKILLed stay active until pg-boss expires them (2 to 5 minutes): a job
+ * active for 45 s (longer than any provider's timeouts) is treated as that, and time is moved.
+ */
+async function expireOrphans(db: Queryable) {
+  await db.query(`update pgboss.job set started_on = now() - interval '1 hour' where state = 'active' and started_on < now() - interval '45 seconds'`);
 }
 
 /** Every outgoing webhook event of a person with an endpoint was delivered, and the receiver has it. */
