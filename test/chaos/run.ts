@@ -63,11 +63,22 @@ function runFaults(): Record<string, unknown>[] {
 /** A signed-in person; every call goes through the proxy to whichever instance is alive. */
 class Person {
   csrf = '';
+  #signingIn: Promise<void> | null = null;
   constructor(
     readonly email: string,
     readonly browser: Browser,
     private readonly base: string,
+    private readonly signInAgain: (p: Person) => Promise<void>,
   ) {}
+
+  /** A lost session (401): the person signs in again, once for all their calls waiting on it. */
+  reauth(): Promise<void> {
+    this.#signingIn ??= this.signInAgain(this).finally(() => {
+      this.csrf = '';
+      this.#signingIn = null;
+    });
+    return this.#signingIn;
+  }
 
   /**
    * An API call repeated the way a careful client repeats it: on a lost connection, 429 or 5xx,
@@ -85,8 +96,11 @@ class Person {
           headers: { accept: 'application/json', ...(method === 'GET' ? {} : { 'x-csrf-token': this.csrf, 'idempotency-key': key }), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         });
-        if (res.status === 403 && method !== 'GET' && (res.body as any)?.code === 'csrf_invalid') this.csrf = '';
-        else if (![429, 500, 502, 503, 504].includes(res.status) || Date.now() > deadline) return res;
+        const code = (res.body as any)?.code;
+        if (Date.now() > deadline) return res;
+        if (res.status === 401) await this.reauth();
+        else if (res.status === 403 && method !== 'GET' && /csrf/.test(String(code))) this.csrf = '';
+        else if (!(res.status === 409 && code === 'idempotency_key_in_use') && ![429, 500, 502, 503, 504].includes(res.status)) return res;
         await sleep(Number(res.headers.get('retry-after') ?? 0) * 1000 + 300);
       } catch (err) {
         if (Date.now() > deadline) throw err;
@@ -163,7 +177,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     for (let i = 0; i < userCount; i++) {
       const email = `chaos-${o.seed}-${i}@example.com`;
       const { browser } = await signIn(app, { email });
-      const p = new Person(email, browser, cluster.url);
+      const p = new Person(email, browser, cluster.url, (x) => signInUntilDone(app, x, '/auth/google/start'));
       const ep = await p.call('POST', '/api/v1/webhook-endpoints', { url: `http://127.0.0.1:${receiverPort}/hooks/${i}`, description: 'chaos receiver' });
       if (ep.status !== 201) throw new Error(`webhook endpoint: ${ep.status} ${JSON.stringify(ep.body)}`);
       people.push(p);
@@ -214,20 +228,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       }
       if (i === reconnectAt) revokeStep = revokeStep.then(() => Promise.all(revoked.map((p) => reconnect(p))).then(() => log('they reconnected')));
     };
-    const reconnect = async (p: Person) => {
-      // A person whose sign-in fails (a provider fault) tries again.
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await Promise.race([signIn(app, { email: p.email, start: '/auth/google/start?consent=1' }, p.browser), sleep(30_000).then(() => Promise.reject(new Error('sign-in hung')))]);
-          p.csrf = '';
-          const me = await p.browser.json(`${cluster.url}/api/v1/me`);
-          if (me.status === 200 && me.body.google?.status !== 'needs_reconnect') return;
-        } catch (err) {
-          if (attempt >= 20) throw err;
-        }
-        await sleep(500);
-      }
-    };
+    const reconnect = (p: Person) => signInUntilDone(app, p, '/auth/google/start?consent=1');
 
     const eventIds: (string | null)[] = new Array(N).fill(null);
     const notCreated: Record<string, number> = {};
@@ -344,6 +345,21 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     await cluster.close().catch((err) => log(`cleanup: ${err.message}`));
     await new Promise<void>((r) => receiver.close(() => r()));
     receiver.closeAllConnections();
+  }
+}
+
+/** Signs in (or reconnects Google) through the consent page, trying again when a provider fault cuts it short. */
+async function signInUntilDone(app: TestApp, p: Person, start: string) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await Promise.race([signIn(app, { email: p.email, start }, p.browser), sleep(30_000).then(() => Promise.reject(new Error('sign-in hung')))]);
+      p.csrf = '';
+      const me = await p.browser.json(`${app.url}/api/v1/me`);
+      if (me.status === 200 && me.body.google?.status !== 'needs_reconnect') return;
+    } catch (err) {
+      if (attempt >= 30) throw err;
+    }
+    await sleep(500);
   }
 }
 
