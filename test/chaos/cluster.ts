@@ -145,6 +145,10 @@ export async function startCluster(opts: { seed: number; env?: Record<string, st
     await rm(dataDir, { recursive: true, force: true });
   };
   open.add(close);
+  // However this process ends, its app processes end with it (the database needs a live process to drop).
+  process.once('exit', () => {
+    for (const a of apps) a.proc?.child.kill('SIGKILL');
+  });
   try {
     // One after the other: the first applies the migrations.
     await start(apps[0]);

@@ -85,7 +85,7 @@ class Person {
    * with the same Idempotency-Key for a POST, so that a repeat never does the thing twice.
    */
   async call(method: string, path: string, body?: unknown, within = 90_000): Promise<{ status: number; body: any }> {
-    const key = randomUUID();
+    let key = randomUUID();
     const deadline = Date.now() + within;
     for (;;) {
       try {
@@ -98,6 +98,10 @@ class Person {
         });
         const code = (res.body as any)?.code;
         if (Date.now() > deadline) return res;
+        // An answer from the app is final for its key (a repeat would replay it): the next try is a new
+        // request. Only when no instance answered (the proxy's 502) may the first one have run unseen.
+        const fromApp = !(res.status === 502 && /chaos proxy/.test(String((res.body as any)?.detail)));
+        if (fromApp && !(res.status === 409 && code === 'idempotency_key_in_use')) key = randomUUID();
         if (res.status === 401) await this.reauth();
         else if (res.status === 403 && method !== 'GET' && /csrf/.test(String(code))) this.csrf = '';
         else if (!(res.status === 409 && code === 'idempotency_key_in_use') && ![429, 500, 502, 503, 504].includes(res.status)) return res;
