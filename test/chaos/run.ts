@@ -87,6 +87,7 @@ class Person {
   async call(method: string, path: string, body?: unknown, within = 90_000): Promise<{ status: number; body: any }> {
     let key = randomUUID();
     const deadline = Date.now() + within;
+    const lockDeadline = Date.now() + 150_000;
     for (;;) {
       try {
         if (!this.csrf && method !== 'GET') await this.refreshCsrf();
@@ -97,14 +98,16 @@ class Person {
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         });
         const code = (res.body as any)?.code;
-        if (Date.now() > deadline) return res;
+        const inUse = res.status === 409 && code === 'idempotency_key_in_use';
+        // A key held by a killed instance stays locked for 2 minutes (src/http/idempotency.ts): wait that out.
+        if (Date.now() > (inUse ? lockDeadline : deadline)) return res;
         // An answer from the app is final for its key (a repeat would replay it): the next try is a new
         // request. Only when no instance answered (the proxy's 502) may the first one have run unseen.
         const fromApp = !(res.status === 502 && /chaos proxy/.test(String((res.body as any)?.detail)));
-        if (fromApp && !(res.status === 409 && code === 'idempotency_key_in_use')) key = randomUUID();
+        if (fromApp && !inUse) key = randomUUID();
         if (res.status === 401) await this.reauth();
         else if (res.status === 403 && method !== 'GET' && /csrf/.test(String(code))) this.csrf = '';
-        else if (!(res.status === 409 && code === 'idempotency_key_in_use') && ![429, 500, 502, 503, 504].includes(res.status)) return res;
+        else if (!inUse && ![429, 500, 502, 503, 504].includes(res.status)) return res;
         await sleep(Number(res.headers.get('retry-after') ?? 0) * 1000 + 300);
       } catch (err) {
         if (Date.now() > deadline) throw err;
