@@ -34,6 +34,8 @@ export interface ChaosReport {
   faults: Record<string, number>;
   kills: string[];
   revoked: number;
+  /** Of those, how many the app had marked "needs reconnect" before they reconnected. */
+  revokedNoticed: number;
   jobRetries: number;
   webhookAttempts: { events: number; failedAttempts: number };
   violations: string[];
@@ -235,7 +237,20 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       }
       if (i === reconnectAt) revokeStep = revokeStep.then(() => Promise.all(revoked.map((p) => reconnect(p))).then(() => log('they reconnected')));
     };
-    const reconnect = (p: Person) => signInUntilDone(app, p, '/auth/google/start?consent=1');
+    let noticed = 0;
+    const reconnect = async (p: Person) => {
+      // The app learns of the revocation when it next calls Google for this person (up to a minute here).
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline) {
+        const me = await p.browser.json(`${cluster.url}/api/v1/me`).catch(() => null);
+        if (me?.status === 200 && me.body.google?.status === 'needs_reconnect') {
+          noticed++;
+          break;
+        }
+        await sleep(500);
+      }
+      await signInUntilDone(app, p, '/auth/google/start?consent=1');
+    };
 
     const eventIds: (string | null)[] = new Array(N).fill(null);
     const notCreated: Record<string, number> = {};
@@ -344,6 +359,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       faults,
       kills: killLog,
       revoked: revoked.length,
+      revokedNoticed: noticed,
       jobRetries: Number(retries!.n),
       webhookAttempts: { events: Number(wh!.events), failedAttempts: Number(wh!.failed) },
       violations,
@@ -471,6 +487,7 @@ export function formatReport(r: ChaosReport): string {
   section('kills and retries', [
     ['SIGKILLs (each followed by a restart)', r.kills.length],
     ['Google grants revoked and reconnected', r.revoked],
+    ['  of which the app had marked needs_reconnect', r.revokedNoticed],
     ['job retries (pg-boss retry_count)', r.jobRetries],
     ['outgoing webhook events', r.webhookAttempts.events],
     ['outgoing webhook failed attempts (retried)', r.webhookAttempts.failedAttempts],
