@@ -221,24 +221,28 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       while (nextKill < kills.length && kills[nextKill]!.at <= startedCount) killNow(kills[nextKill++]!);
     };
 
-    // Google grants revoked at 30 % of the bookings, reconnected at 60 %.
+    // Google grants revoked at 30 % of the bookings (each revoked person's first booking from then,
+    // after its payment started and before the payer pays: the calendar insert then finds the grant
+    // gone), reconnected at 60 %.
     let revokeStep: Promise<void> = Promise.resolve();
     const revokeAt = Math.floor(N * 0.3);
     const reconnectAt = Math.floor(N * 0.6);
+    const revokedNow = new Set<Person>();
+    const revokeIfDue = async (p: Person, i: number) => {
+      if (i < revokeAt || i >= reconnectAt || !revoked.includes(p) || revokedNow.has(p)) return;
+      revokedNow.add(p);
+      const r = await fetch(`${cluster.sandbox.url}/__sandbox/google/users/${encodeURIComponent(p.email)}/revoke`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      if (r.status !== 200) throw new Error(`revoke: ${r.status}`);
+      log(`revoked the Google grant of ${p.email} (booking ${i})`);
+    };
     const grants = (i: number) => {
-      if (i === revokeAt) {
-        revokeStep = revokeStep.then(async () => {
-          for (const p of revoked) {
-            const r = await fetch(`${cluster.sandbox.url}/__sandbox/google/users/${encodeURIComponent(p.email)}/revoke`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-            if (r.status !== 200) throw new Error(`revoke: ${r.status}`);
-          }
-          log(`revoked the Google grants of ${revoked.length} people`);
-        });
-      }
-      if (i === reconnectAt) revokeStep = revokeStep.then(() => Promise.all(revoked.map((p) => reconnect(p))).then(() => log('they reconnected')));
+      if (i === reconnectAt) revokeStep = revokeStep.then(() => Promise.all([...revokedNow].map((p) => reconnect(p))).then(() => log(`${revokedNow.size} people reconnected`)));
     };
     let noticed = 0;
+    const reconnected = new Set<Person>();
     const reconnect = async (p: Person) => {
+      if (reconnected.has(p)) return;
+      reconnected.add(p);
       // The app learns of the revocation when it next calls Google for this person (up to a minute here).
       const deadline = Date.now() + 60_000;
       while (Date.now() < deadline) {
@@ -277,6 +281,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       }
       const paymentId: string = payment.body.id;
       const orderId: string = payment.body.providerReference.orderId;
+      await revokeIfDue(p, i);
       if (plan === 'abandoned') return;
       await payerActs(cluster, provider, orderId, plan === 'declined');
       if (plan === 'return') {
@@ -315,6 +320,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       if ((i + 1) % 25 === 0) log(`${i + 1}/${N} bookings driven`);
     });
     await revokeStep;
+    // Revoked after the reconnect step ran (a slow booking): they reconnect now.
+    for (const p of revokedNow) await reconnect(p);
     clearInterval(sweeper);
     // Kills not reached yet (a short run) still happen, now: at least five in every run.
     while (nextKill < kills.length) killNow(kills[nextKill++]!);
@@ -358,7 +365,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       plans: planCounts,
       faults,
       kills: killLog,
-      revoked: revoked.length,
+      revoked: revokedNow.size,
       revokedNoticed: noticed,
       jobRetries: Number(retries!.n),
       webhookAttempts: { events: Number(wh!.events), failedAttempts: Number(wh!.failed) },
