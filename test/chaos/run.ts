@@ -229,11 +229,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const reconnectAt = Math.floor(N * 0.6);
     const revokedNow = new Set<Person>();
     const revokeIfDue = async (p: Person, i: number) => {
-      if (i < revokeAt || i >= reconnectAt || !revoked.includes(p) || revokedNow.has(p)) return;
+      if (i < revokeAt || i >= reconnectAt || !revoked.includes(p) || revokedNow.has(p) || !['webhook', 'return', 'refund'].includes(plans[i]!.plan)) return;
       revokedNow.add(p);
       const r = await fetch(`${cluster.sandbox.url}/__sandbox/google/users/${encodeURIComponent(p.email)}/revoke`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-      if (r.status !== 200) throw new Error(`revoke: ${r.status}`);
-      log(`revoked the Google grant of ${p.email} (booking ${i})`);
+      const body = (await r.json()) as { revoked?: number };
+      if (r.status !== 200 || !body.revoked) throw new Error(`revoke: ${r.status} ${JSON.stringify(body)}`);
+      log(`revoked the Google grant of ${p.email} (booking ${i}, ${body.revoked} grant)`);
     };
     const grants = (i: number) => {
       if (i === reconnectAt) revokeStep = revokeStep.then(() => Promise.all([...revokedNow].map((p) => reconnect(p))).then(() => log(`${revokedNow.size} people reconnected`)));
@@ -249,6 +250,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         const me = await p.browser.json(`${cluster.url}/api/v1/me`).catch(() => null);
         if (me?.status === 200 && me.body.google?.status === 'needs_reconnect') {
           noticed++;
+          log(`the app shows ${p.email} needs to reconnect`);
           break;
         }
         await sleep(500);
