@@ -31,7 +31,12 @@ export const FaultRequest = z.discriminatedUnion('fault', [
 ]);
 
 const FaultBody = z.intersection(
-  z.object({ provider, operation: z.string().min(1).default('*'), count }),
+  z.object({
+    provider,
+    operation: z.string().min(1).default('*'),
+    count,
+    probability: z.number().gt(0).max(1).optional().describe('the chance that a matching call fires it (e.g. 0.05); absent: every matching call'),
+  }),
   FaultRequest,
 );
 
@@ -74,8 +79,8 @@ export function registerControlRoutes(app: FastifyInstance, ctx: SandboxContext,
   app.post('/__sandbox/faults', async (req, reply) => {
     const parsed = FaultBody.safeParse(req.body ?? {});
     if (!parsed.success) return badRequest(reply, parsed.error);
-    const { provider: p, operation, count: n, ...spec } = parsed.data;
-    return reply.status(201).send(ctx.faults.add(p as Provider, operation, spec as FaultSpec, n));
+    const { provider: p, operation, count: n, probability, ...spec } = parsed.data;
+    return reply.status(201).send(ctx.faults.add(p as Provider, operation, spec as FaultSpec, n, probability));
   });
   app.delete('/__sandbox/faults', async () => {
     ctx.faults.clear();

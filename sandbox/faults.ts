@@ -3,7 +3,8 @@ import { checkShape } from './persistence/replace.ts';
 /**
  * Fault injection: rules switched on at run time (control API or tests) that make an emulated
  * operation misbehave the way real providers do. A rule matches a provider and an operation name
- * (or '*'), fires `count` times (or until cleared), and is recorded when it fires so that tests
+ * (or '*'), fires `count` times (or until cleared), on every matching call or on a random share of
+ * them (`probability`, drawn from a seeded generator when the sandbox has a fault seed), and is recorded when it fires so that tests
  * and people can see what happened.
  */
 
@@ -34,6 +35,8 @@ export type FaultRule = FaultSpec & {
   /** Remaining firings; null means until cleared. */
   remaining: number | null;
   fired: number;
+  /** The chance (0..1] that a matching call fires it; absent: every matching call. */
+  probability?: number;
 };
 
 export interface FiredFault {
@@ -52,13 +55,31 @@ export function isWebhookFault(f: FaultSpec): f is WebhookFault {
   return WEBHOOK_FAULTS.has(f.fault);
 }
 
+/** mulberry32: a small seeded generator, so that a run's random faults can be replayed. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 export class FaultRegistry {
   #rules: FaultRule[] = [];
   #seq = 0;
   readonly fired: FiredFault[] = [];
+  #random: () => number;
 
-  add(provider: Provider, operation: string, spec: FaultSpec, count: number | null = 1): FaultRule {
-    const rule = { ...spec, id: `fault_${++this.#seq}`, provider, operation, remaining: count, fired: 0 } as FaultRule;
+  /** `seed` makes the draws of probabilistic rules repeatable (same calls in the same order, same faults). */
+  constructor(seed?: number) {
+    this.#random = seed === undefined ? Math.random : seededRandom(seed);
+  }
+
+  add(provider: Provider, operation: string, spec: FaultSpec, count: number | null = 1, probability?: number): FaultRule {
+    const rule = { ...spec, id: `fault_${++this.#seq}`, provider, operation, remaining: count, fired: 0, ...(probability === undefined ? {} : { probability }) } as FaultRule;
     this.#rules.push(rule);
     return rule;
   }
@@ -104,11 +125,12 @@ export class FaultRegistry {
       if (rule.remaining !== null && rule.remaining <= 0) continue;
       const ending = ENDING_FAULTS.has(rule.fault);
       if (ending && ended) continue;
+      if (rule.probability !== undefined && this.#random() >= rule.probability) continue;
       ended ||= ending;
       if (rule.remaining !== null) rule.remaining--;
       rule.fired++;
       this.fired.push({ ruleId: rule.id, provider, operation, fault: rule.fault, at: new Date().toISOString() });
-      const { id: _id, provider: _p, operation: _o, remaining: _r, fired: _f, ...spec } = rule;
+      const { id: _id, provider: _p, operation: _o, remaining: _r, fired: _f, probability: _c, ...spec } = rule;
       out.push(spec as FaultSpec);
     }
     this.#rules = this.#rules.filter((r) => r.remaining === null || r.remaining > 0);

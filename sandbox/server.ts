@@ -33,6 +33,8 @@ export interface SandboxOptions {
   /** The outbox's SMTP server: loopback, on a free port unless given. */
   smtpHost?: string;
   smtpPort?: number;
+  /** Seeds the draws of probabilistic faults (see FaultRegistry), so a chaos run can be replayed. */
+  faultSeed?: number;
 }
 
 export interface Sandbox {
@@ -79,7 +81,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     }
   });
 
-  const faults = new FaultRegistry();
+  const faults = new FaultRegistry(opts.faultSeed);
   const ctx: SandboxContext = {
     baseUrl: '',
     faults,

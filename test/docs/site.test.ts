@@ -184,6 +184,7 @@ describe('documentation site: mkdocs build --strict', () => {
       'security/index.html',
       'operations/index.html',
       'troubleshooting/index.html',
+      'testing/index.html',
     ]) {
       assert.ok(existsSync(join(siteDir, page)), `${page} missing from the built site`);
     }

@@ -13,6 +13,8 @@ import { startMain, type Started } from '../support/process.ts';
 import { addFault, withSandbox } from '../support/sandbox.ts';
 import { waitFor } from '../support/wait.ts';
 
+export { liveGoogleEvents } from '../support/invariants.ts';
+
 /**
  * The app as a real child process that can be SIGKILLed and started again, beside a sandbox that
  * lives in the test process (so the providers, and what they already did, survive the app's death).
@@ -183,14 +185,6 @@ export async function waitForPaymentStatus(lc: Lifecycle, paymentId: string, sta
 }
 
 // ── What the providers hold (the sandbox's state: the truth outside the app) ─────────────────────
-
-/** Our Google events for this event that are not deleted. */
-export function liveGoogleEvents(lc: { sandbox: Sandbox }, eventId: string): unknown[] {
-  const snap = lc.sandbox.emulators.google.snapshot() as { events: Record<string, any[]> };
-  return Object.values(snap.events)
-    .flat()
-    .filter((e) => e.extendedProperties?.private?.lcEventId === eventId && e.status !== 'cancelled');
-}
 
 /** Captures and refunds the provider made for one order. */
 export function moneyAtProvider(lc: { sandbox: Sandbox }, provider: ProviderId, orderId: string): { captures: number; refunds: number } {
