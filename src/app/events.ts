@@ -305,6 +305,10 @@ export class Events {
     for (const e of await repo.userEventsInState(tx, userId, 'paid')) {
       await this.jobs.send(tx, QUEUES.insert, { eventId: e.id }, { singletonKey: e.id });
     }
+    // Removals the revoked grant stopped: their money went back, their Google copy must go too.
+    for (const e of await repo.eventsAwaitingRemoval(tx, userId)) {
+      await this.jobs.send(tx, QUEUES.remove, { eventId: e.id }, { singletonKey: e.id });
+    }
   }
 
   /** What goes on the calendar for an event. */
@@ -351,6 +355,8 @@ export class Events {
       if (!current) return 'gone';
       if (current.state !== 'paid') {
         // Its money went back while the insert ran (a refund, a reversal): it must not stay there.
+        // Recorded as on the calendar, so a removal a revoked grant stops is found again on reconnect.
+        await repo.markOnCalendar(tx, eventId, result.providerEventId, result.htmlLink);
         await this.jobs.send(tx, QUEUES.remove, { eventId }, { singletonKey: eventId });
         return 'removing';
       }
@@ -368,7 +374,8 @@ export class Events {
 
   /**
    * The `calendar.remove` job: takes an event whose money was returned off the calendar. A grant
-   * that needs reconnecting cannot remove it; that is logged, and the event page says so.
+   * that needs reconnecting cannot remove it; that is logged, and the reconnect queues it again
+   * (resumeForUser finds every event still awaiting removal).
    */
   async removeFromCalendar(eventId: string, ctx: Pick<JobContext, 'lastAttempt' | 'log'>): Promise<void> {
     const e = await repo.findEvent(this.db, eventId);
@@ -376,6 +383,7 @@ export class Events {
     try {
       const cal = await this.google.calendarFor(e.userId);
       const outcome = await cal.removeEvent(e.calendarId, e.googleEventId, e.sendUpdates);
+      await repo.markOffCalendar(this.db, eventId);
       ctx.log.info({ eventId, outcome }, 'event taken off Google Calendar');
     } catch (err) {
       if (!isAppError(err)) throw err;

@@ -182,6 +182,20 @@ export async function setState(
 }
 
 /** The event is on the calendar, its state unchanged (authorize mode: the capture confirms it). */
+/** The user's events whose money went back while their Google copy may still be there. */
+export async function eventsAwaitingRemoval(q: Queryable, userId: string): Promise<EventRecord[]> {
+  const rows = await q.query(
+    `select ${COLUMNS} from events where user_id = $1 and on_calendar_at is not null and off_calendar_at is null
+       and state in ('cancelled', 'failed', 'expired') order by created_at`,
+    [userId],
+  );
+  return rows.map(map);
+}
+
+export async function markOffCalendar(q: Queryable, id: string): Promise<void> {
+  await q.query(`update events set off_calendar_at = coalesce(off_calendar_at, now()) where id = $1`, [id]);
+}
+
 export async function markOnCalendar(q: Queryable, id: string, googleEventId: string, htmlLink: string | null): Promise<void> {
   await q.query(
     `update events set on_calendar_at = coalesce(on_calendar_at, now()), google_event_id = $2, google_html_link = coalesce($3, google_html_link),
