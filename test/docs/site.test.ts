@@ -185,6 +185,7 @@ describe('documentation site: mkdocs build --strict', () => {
       'operations/index.html',
       'troubleshooting/index.html',
       'testing/index.html',
+      'performance/index.html',
     ]) {
       assert.ok(existsSync(join(siteDir, page)), `${page} missing from the built site`);
     }
