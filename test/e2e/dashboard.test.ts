@@ -23,6 +23,27 @@ async function payWithBinance(page: Page, appUrl: string, app: Parameters<typeof
 describe('dashboard views and payments page', { skip: chromiumSkip() }, () => {
   const b = withBrowserApp();
 
+  it('draws the navigation before its data arrives, so nothing moves down when it does', async () => {
+    const page = await b.newPage();
+    await page.setViewportSize({ width: 375, height: 800 });
+    await signIn(page, b.app, 'no-shift@example.com');
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    await page.route(`${b.app.url}/api/v1/me`, async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto(`${b.app.url}/app`);
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.waitFor();
+    const before = await page.locator('main#main').boundingBox();
+    release();
+    await page.locator('#events').waitFor();
+    const after = await page.locator('main#main').boundingBox();
+    assert.equal(after?.y, before?.y, 'the page below the header stays where it was');
+    await page.close();
+  });
+
   it('shows a booked event in the month and week views, navigates between them, and lists its payment', async () => {
     const page = await b.newPage();
     await signIn(page, b.app, 'calendar-views@example.com');

@@ -78,7 +78,9 @@ export function App() {
   else if (r.page === 'receipt') content = <ReceiptPage key={r.id} id={r.id} me={me} setMe={setMe} />;
 
   return (
-    <Layout me={me ?? null} path={path} wide={r.page === 'dashboard'}>
+    // With a session cookie the navigation is drawn at once, before /api/v1/me answers: drawn
+    // later, it would push the page down (a layout shift Lighthouse counts).
+    <Layout me={me ?? null} signedIn={me ? true : me === undefined && config.signedIn} path={path} wide={r.page === 'dashboard'}>
       {content}
     </Layout>
   );
@@ -98,7 +100,7 @@ function LoadFailed() {
   );
 }
 
-function Layout({ me, path, wide, children }: { me: Me | null; path: string; wide: boolean; children: ComponentChildren }) {
+function Layout({ me, signedIn, path, wide, children }: { me: Me | null; signedIn: boolean; path: string; wide: boolean; children: ComponentChildren }) {
   const main = useRef<HTMLElement>(null);
   const first = useRef(true);
   // After moving to another page, reading starts at its heading (screen readers announce it).
@@ -131,7 +133,7 @@ function Layout({ me, path, wide, children }: { me: Me | null; path: string; wid
       </a>
       <header class="top">
         <div class="top-inner">
-          <a class="brand" href={me ? '/app' : '/'}>
+          <a class="brand" href={signedIn ? '/app' : '/'}>
             <img src={logo} alt="" width="24" height="24" />
             {t.brand}
           </a>
@@ -140,7 +142,7 @@ function Layout({ me, path, wide, children }: { me: Me | null; path: string; wid
               {t.sandbox.badge}
             </a>
           ) : null}
-          {me ? (
+          {signedIn ? (
             <nav aria-label={t.nav.primary}>
               {link('/app', t.nav.events)}
               {link('/app/new', t.nav.create)}
