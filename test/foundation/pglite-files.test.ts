@@ -18,10 +18,22 @@ function openInChild(dir: string, opts: { value?: string; killAfterMs?: number }
     detached: true,
   });
   let out = '';
+  let scheduled = false;
+  const killGroup = () => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch (err) {
+      // Already gone: the child finished before the kill was due.
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+    }
+  };
   child.stdout!.setEncoding('utf8').on('data', (d: string) => {
     out += d;
-    if (opts.killAfterMs !== undefined && out.includes('opening\n') && !child.killed)
-      setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), opts.killAfterMs);
+    // Once: later chunks still find 'opening' in what was read so far.
+    if (opts.killAfterMs !== undefined && out.includes('opening\n') && !scheduled) {
+      scheduled = true;
+      setTimeout(killGroup, opts.killAfterMs);
+    }
   });
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
   return new Promise<{ code: number | null; out: string }>((r) => child.once('exit', (code) => r({ code, out })));
