@@ -10,6 +10,7 @@ import { formatReport, runChaos } from './run.ts';
  */
 
 const kinds = await dbKinds();
+if (!kinds.includes('postgres') && process.env.CI === 'true') throw new Error('CI=true but PostgreSQL is unreachable: the short chaos run must run');
 const SEED = 20261201;
 
 describe('chaos (short): 50 bookings, faults and SIGKILLs, seed ' + SEED, { skip: !kinds.includes('postgres') && 'PostgreSQL unreachable: the chaos run needs it (two instances share one database)' }, () => {
