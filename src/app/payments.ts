@@ -19,6 +19,7 @@ import type { Call, PaymentProvider, PaymentRefs, ProviderId, RawNotification, S
 import { decodeCursor, encodeCursor, filterDigest } from './event-list.ts';
 import { QUEUES as EVENT_QUEUES, type EventPaymentHooks } from './events.ts';
 import type { MailHooks } from './mails.ts';
+import { NotificationInbox } from './notification-inbox.ts';
 
 /**
  * The money path: start a payment, settle it from the provider's truth, and move money back when
@@ -79,6 +80,7 @@ const PROVIDER_NAMES: Record<ProviderId, string> = { paypal: 'PayPal', binance: 
 
 export class Payments implements EventPaymentHooks {
   #ticker: NodeJS.Timeout | null = null;
+  readonly #inbox: NotificationInbox;
 
   constructor(
     private readonly db: Database,
@@ -97,6 +99,7 @@ export class Payments implements EventPaymentHooks {
     perPayment(PAYMENT_QUEUES.refund, (id, ctx) => this.#refundJob(id, ctx), 12);
     jobs.define<{ inboxId: string }>({ name: PAYMENT_QUEUES.notification, retryLimit: 10, retryDelaySeconds: 5, handler: (d) => this.#notificationJob(d.inboxId) });
     jobs.define<Record<string, never>>({ name: PAYMENT_QUEUES.reconcile, retryLimit: 0, handler: () => this.reconcile() });
+    this.#inbox = new NotificationInbox(db, jobs, PAYMENT_QUEUES.notification, log);
   }
 
   // ── Starting and reading payments ──────────────────────────────────────────────────────────────
@@ -354,7 +357,8 @@ export class Payments implements EventPaymentHooks {
 
   /**
    * A provider's notification: verified on its raw bytes (a forgery throws signature_invalid and
-   * stores nothing), then stored once in the inbox with its processing job, in one transaction.
+   * stores nothing), then stored once in the inbox with its processing job, in one transaction
+   * (shared with the notifications that arrived meanwhile: see NotificationInbox).
    */
   async receiveNotification(providerId: ProviderId, raw: RawNotification): Promise<{ stored: boolean }> {
     const provider = this.#provider(providerId);
@@ -368,20 +372,16 @@ export class Payments implements EventPaymentHooks {
       }
       throw err;
     }
-    const stored = await this.db.transaction(async (tx) => {
-      const inboxId = await repo.storeNotification(tx, {
-        provider: providerId,
-        providerEventId: notice.providerEventId,
-        providerType: notice.providerType,
-        paymentId: notice.paymentId,
-        providerRef: notice.ref,
-        hint: notice.hint,
-        body: raw.body,
-        headers: raw.headers,
-        receivedAt: raw.receivedAt,
-      });
-      if (inboxId) await this.jobs.send(tx, PAYMENT_QUEUES.notification, { inboxId }, { singletonKey: inboxId });
-      return inboxId !== null;
+    const stored = await this.#inbox.store({
+      provider: providerId,
+      providerEventId: notice.providerEventId,
+      providerType: notice.providerType,
+      paymentId: notice.paymentId,
+      providerRef: notice.ref,
+      hint: notice.hint,
+      body: raw.body,
+      headers: raw.headers,
+      receivedAt: raw.receivedAt,
     });
     this.log.info({ provider: providerId, type: notice.providerType, duplicate: !stored, paymentId: notice.paymentId }, 'provider notification received');
     return { stored };

@@ -252,6 +252,20 @@ export class JobQueue {
   }
 
   /**
+   * Enqueues several jobs of one queue in one statement, within the caller's transaction (the
+   * inbox's group commit). Same jobs as `send` for each; start times are not supported here.
+   */
+  async sendMany<T extends object>(tx: Tx, name: string, jobs: readonly { data: T; singletonKey?: string }[]): Promise<void> {
+    if (!this.#defs.has(name)) throw new Error(`unknown queue ${name}`);
+    if (jobs.length === 0) return;
+    await this.#boss.insert(
+      jobs.map((j) => ({ name, data: j.data, ...(j.singletonKey ? { singletonKey: j.singletonKey } : {}) })),
+      { db: bossDb(tx) },
+    );
+    tx.afterCommit(() => this.nudge(name));
+  }
+
+  /**
    * SQL, for a query of the caller's, that is true while a job of `queue` whose data's `field` is
    * the text of `value` (an SQL expression of that query) waits, retries or runs.
    */

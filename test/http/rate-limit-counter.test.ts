@@ -30,6 +30,16 @@ for (const kind of await dbKinds()) {
       assert.ok(fresh.ttlMs > 59_000, String(fresh.ttlMs));
     });
 
+    it('counts without waiting for the disk: its commit does not flush, and nothing else changes', async () => {
+      // Within a caller's transaction the setting shows; on its own the hit is its own transaction.
+      const seen = await t.db.transaction(async (tx) => {
+        await new DatabaseRateLimitCounter(tx).hit('GET /w|1.2.3.4', 60_000);
+        return (await tx.query<{ s: string }>(`select current_setting('synchronous_commit') as s`))[0]!.s;
+      });
+      assert.equal(seen, 'off');
+      assert.equal((await t.db.query<{ s: string }>(`select current_setting('synchronous_commit') as s`))[0]!.s, 'on', 'the session keeps flushing');
+    });
+
     it('deletes windows long closed as it goes', async () => {
       await t.db.query(`insert into rate_limits (key, hits, window_ends_at) values ('GET /old|1.2.3.4', 9, now() - interval '2 minutes')`);
       await new DatabaseRateLimitCounter(t.db).hit('GET /z|1.2.3.4', 60_000);

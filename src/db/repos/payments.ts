@@ -225,14 +225,26 @@ export interface InboxEntry {
   receivedAt: Date;
 }
 
-/** Stores a notification once; null when the provider had sent it before (a duplicate). */
-export async function storeNotification(q: Queryable, n: InboxEntry): Promise<string | null> {
-  const rows = await q.query<{ id: bigint }>(
+/**
+ * Stores several notifications in one statement (the inbox's group commit). Returns, in the order
+ * given, each one's inbox id, or null where the provider had sent it before. The entries must be
+ * distinct by (provider, providerEventId).
+ */
+export async function storeNotifications(q: Queryable, entries: readonly InboxEntry[]): Promise<(string | null)[]> {
+  if (entries.length === 0) return [];
+  const params: unknown[] = [];
+  const rows = entries.map((n) => {
+    const at = params.length;
+    params.push(n.provider, n.providerEventId, n.providerType, n.paymentId, n.providerRef, n.hint, n.body, JSON.stringify(n.headers), n.receivedAt);
+    return `($${at + 1}, $${at + 2}, $${at + 3}, $${at + 4}::uuid, $${at + 5}, $${at + 6}, $${at + 7}::bytea, $${at + 8}::jsonb, $${at + 9}::timestamptz)`;
+  });
+  const stored = await q.query<{ id: bigint | string; provider: string; provider_event_id: string }>(
     `insert into payment_notifications (provider, provider_event_id, provider_type, payment_id, provider_ref, hint, body, headers, received_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9) on conflict (provider, provider_event_id) do nothing returning id`,
-    [n.provider, n.providerEventId, n.providerType, n.paymentId, n.providerRef, n.hint, n.body, JSON.stringify(n.headers), n.receivedAt],
+     values ${rows.join(', ')} on conflict (provider, provider_event_id) do nothing returning id, provider, provider_event_id`,
+    params,
   );
-  return rows[0] ? String(rows[0].id) : null;
+  const ids = new Map(stored.map((r) => [`${r.provider}\0${r.provider_event_id}`, String(r.id)]));
+  return entries.map((n) => ids.get(`${n.provider}\0${n.providerEventId}`) ?? null);
 }
 
 export async function findNotification(q: Queryable, id: string) {
