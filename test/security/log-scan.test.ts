@@ -103,6 +103,15 @@ describe('the log scan', () => {
     assert.ok(!result.findings.some((f) => f.line === 1), 'the clean line was flagged');
   });
 
+  it('finds the tokens that have a shape without being told their values', () => {
+    const blind = scanLogs(join(dir, 'leaky'), join(dir, 'nothing-recorded'));
+    const unshaped = ['session id', 'session secret'];
+    for (const [i, kind] of kinds.entries()) {
+      const found = blind.findings.some((f) => f.line === i + 2 && f.kind === kind);
+      assert.equal(found, !unshaped.includes(kind), `${kind} ${found ? 'was' : 'was not'} found`);
+    }
+  });
+
   it('never prints a secret in full', () => {
     const printed = JSON.stringify(result.findings);
     for (const [kind, value] of Object.entries(secrets)) {

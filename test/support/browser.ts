@@ -1,4 +1,4 @@
-import { recordSecret } from './log-files.ts';
+import { recordSecret, recordSessionCookie } from './log-files.ts';
 
 /** The app's session cookie (`__Host-` behind https): `<session id>.<signature>`, URL-encoded. */
 const SESSION_COOKIE = /^(?:__Host-)?lc_session$/;
@@ -32,12 +32,7 @@ export class Browser {
       if (expired) jar.delete(name);
       else jar.set(name, value);
       // A session id has no shape of its own: the log scan looks for the ones the tests were given.
-      if (!expired && SESSION_COOKIE.test(name)) {
-        const signed = decodeURIComponent(value);
-        recordSecret('session cookie', signed);
-        const dot = signed.lastIndexOf('.');
-        recordSecret('session id', dot > 0 ? signed.slice(0, dot) : signed);
-      }
+      if (!expired && SESSION_COOKIE.test(name)) recordSessionCookie(value);
     }
     this.#jar.set(url.host, jar);
   }

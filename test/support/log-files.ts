@@ -55,6 +55,14 @@ export function recordSecret(kind: string, value: string | undefined): void {
   appendFileSync(KNOWN_SECRETS_FILE, `${JSON.stringify({ kind, value })}\n`);
 }
 
+/** The app's session cookie as a browser holds it (`<session id>.<signature>`, URL-encoded). */
+export function recordSessionCookie(value: string): void {
+  const signed = decodeURIComponent(value);
+  const dot = signed.lastIndexOf('.');
+  recordSecret('session cookie', signed);
+  recordSecret('session id', dot > 0 ? signed.slice(0, dot) : signed);
+}
+
 /** The settings of an app's environment that are secrets only this run knows. */
 export function recordEnvSecrets(env: Record<string, string | undefined>): void {
   recordSecret('session secret', env['SESSION_SECRET']);
