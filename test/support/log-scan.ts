@@ -155,7 +155,9 @@ export function scanLines(file: string, lines: string[], index: KnownIndex, find
     // One finding per kind and line: a line that repeats a value says nothing more.
     const kinds = new Map(hits.map((h) => [h.kind, h]));
     for (const [kind, h] of kinds) {
-      const at = Math.max(0, masked.indexOf(mask(h.text)));
+      // A value inside a longer one (a session id in its cookie) is masked with it: near where it was.
+      const found = masked.indexOf(mask(h.text));
+      const at = found >= 0 ? found : Math.min(h.index, masked.length);
       const start = Math.max(0, at - EXCERPT_CHARS);
       const excerpt = `${start > 0 ? '…' : ''}${masked.slice(start, at + mask(h.text).length + EXCERPT_CHARS)}${at + mask(h.text).length + EXCERPT_CHARS < masked.length ? '…' : ''}`;
       findings.push({ file, line: i + 1, kind, excerpt });
