@@ -2,8 +2,10 @@
 // `npm test`: type-checks, then runs every *.test.ts under test/ with node's own test runner
 // (one process per file), printing the spec report and a closing `N passed, N failed` line.
 // Extra arguments narrow the run: `npm test -- test/sandbox` or a single file.
+// Then the log scan (test/support/log-scan.ts): the log lines of every app the run started, left
+// in test-results/logs, must hold no secret; a finding fails the run as a failed test does.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
@@ -36,6 +38,9 @@ if (!skipTypecheck) {
   }
 }
 
+// The scan reads what this run wrote, and only that.
+for (const dir of ['test-results/logs', 'test-results/log-secrets']) rmSync(join(root, dir), { recursive: true, force: true });
+
 const res = spawnSync(
   process.execPath,
   [
@@ -48,4 +53,5 @@ const res = spawnSync(
   ],
   { stdio: 'inherit', cwd: root, env: { ...process.env, NODE_ENV: 'test' } },
 );
-process.exit(res.status ?? 1);
+const scan = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'test/support/log-scan.ts')], { stdio: 'inherit', cwd: root });
+process.exit(res.status !== 0 ? (res.status ?? 1) : scan.status === 0 ? 0 : 1);

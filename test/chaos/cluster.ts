@@ -4,8 +4,10 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandbox, type Sandbox } from '../../sandbox/server.ts';
+import { createLogger } from '../../src/observability/logger.ts';
 import { freePort, sandboxEnv } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { openLogFile } from '../support/log-files.ts';
 import { startMain, type Started } from '../support/process.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -47,8 +49,11 @@ export async function startCluster(opts: { seed: number; env?: Record<string, st
   const log = opts.log ?? (() => {});
   const proxyPort = await freePort();
   const url = `http://127.0.0.1:${proxyPort}`;
+  const sandboxLog = openLogFile('chaos-sandbox');
   const sandbox = await startSandbox({
     port: 0,
+    // On disk only, for the log scan; at the apps' level, so a long run writes little.
+    logger: createLogger('error', { write: (line: string) => sandboxLog.write(line) }),
     faultSeed: opts.seed,
     settings: { paypalWebhookUrl: `${url}/webhooks/paypal`, binanceWebhookUrl: `${url}/webhooks/binance` },
     // The providers retry for hours; seconds here, and as many attempts as a run needs to see two deaths.

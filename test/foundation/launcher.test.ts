@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { freePort } from '../support/app.ts';
+import { captureChildOutput, recordDataDirSecrets } from '../support/log-files.ts';
 import { waitFor } from '../support/wait.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -31,6 +32,7 @@ async function launch(env: Record<string, string>) {
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  captureChildOutput(child, 'launcher');
   const out: string[] = [];
   child.stdout!.setEncoding('utf8').on('data', (d: string) => out.push(d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => out.push(d));
@@ -45,6 +47,7 @@ async function launch(env: Record<string, string>) {
       // SIGTERM, not SIGKILL: the launcher's children run in their own process groups.
       child.kill('SIGTERM');
       await exited;
+      recordDataDirSecrets(dataDir);
       await rm(dataDir, { recursive: true, force: true });
     },
   };

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { freePort } from '../support/app.ts';
+import { captureChildOutput, recordDataDirSecrets } from '../support/log-files.ts';
 import { startMain } from '../support/process.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -26,6 +27,7 @@ describe('the app process', () => {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    captureChildOutput(child, 'launcher');
     const stdout: string[] = [];
     child.stdout!.setEncoding('utf8').on('data', (d: string) => stdout.push(...d.split('\n').filter(Boolean)));
     const p = { child, stdout, exited: new Promise<number | null>((r) => child.once('exit', (code) => r(code))) };
@@ -43,6 +45,7 @@ describe('the app process', () => {
       // SIGTERM, not SIGKILL: the launcher's children run in their own process groups.
       p.child.kill('SIGTERM');
       await p.exited;
+      recordDataDirSecrets(dataDir);
       await rm(dataDir, { recursive: true, force: true });
     }
   });

@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { freePort, type TestApp } from '../support/app.ts';
 import { Browser } from '../support/browser.ts';
 import { signIn } from '../support/google.ts';
+import { captureChildOutput, recordDataDirSecrets } from '../support/log-files.ts';
 import { waitFor } from '../support/wait.ts';
 
 /**
@@ -24,6 +25,7 @@ function launch(env: Record<string, string>) {
     env: { PATH: process.env.PATH ?? '', LEADSCALENDAR_APP_BIN: 'src/main.ts', LEADSCALENDAR_SANDBOX_BIN: 'sandbox/main.ts', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  captureChildOutput(child, 'launcher');
   const output: string[] = [];
   child.stdout!.setEncoding('utf8').on('data', (d: string) => output.push(d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => output.push(d));
@@ -63,6 +65,7 @@ describe('a restart changes nothing a person can see', () => {
     } finally {
       run.child.kill('SIGTERM');
       await run.exited;
+      recordDataDirSecrets(dataDir);
       await rm(dataDir, { recursive: true, force: true });
     }
   });

@@ -6,6 +6,7 @@ import { createLogger } from '../../src/observability/logger.ts';
 import { startRuntime, type Runtime, type RuntimeOptions } from '../../src/runtime.ts';
 import { startSandbox } from '../../sandbox/server.ts';
 import { freePort, localConfig } from '../support/app.ts';
+import { openLogFile } from '../support/log-files.ts';
 
 /**
  * One more app instance, as a load balancer would have beside others: its own port, sandbox and
@@ -15,7 +16,14 @@ import { freePort, localConfig } from '../support/app.ts';
 export async function startInstance(env: Record<string, string>, opts: Omit<RuntimeOptions, 'log'> = {}): Promise<{ runtime: Runtime; url: string; close(): Promise<void> }> {
   const port = await freePort();
   const dataDir = await mkdtemp(join(tmpdir(), 'lc-test-'));
-  const quiet = new Writable({ write: (_chunk, _enc, cb) => cb() });
+  // Kept out of the test's output, but on disk for the log scan.
+  const file = openLogFile('instance');
+  const quiet = new Writable({
+    write: (chunk, _enc, cb) => {
+      file.write(String(chunk));
+      cb();
+    },
+  });
   const sandbox = await startSandbox({ host: '127.0.0.1', port: 0 });
   const runtime = await startRuntime(localConfig(port, dataDir, sandbox, { LOG_LEVEL: 'warn', JOB_POLL_INTERVAL_SECONDS: '1', SHUTDOWN_TIMEOUT_MS: '5000', ...env }), {
     ...opts,

@@ -10,6 +10,7 @@ import type { Sandbox } from '../../sandbox/server.ts';
 import { freePort, localConfig, type TestApp } from '../support/app.ts';
 import { Browser } from '../support/browser.ts';
 import { signIn } from '../support/google.ts';
+import { openLogFile } from '../support/log-files.ts';
 
 /**
  * Two app instances behind an imaginary load balancer: their own ports, one PostgreSQL database,
@@ -43,8 +44,10 @@ export async function reservePorts(): Promise<[number, number]> {
 export async function startInstance(name: string, port: number, sandbox: Sandbox, env: Record<string, string>): Promise<Instance> {
   const dataDir = await mkdtemp(join(tmpdir(), `lc-${name}-`));
   const logs: Record<string, unknown>[] = [];
+  const file = openLogFile(`instance-${name}`);
   const sink = new Writable({
     write(chunk, _enc, cb) {
+      file.write(String(chunk));
       for (const line of String(chunk).split('\n')) if (line.trim()) logs.push(JSON.parse(line));
       cb();
     },

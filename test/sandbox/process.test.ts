@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { SANDBOX_CREDENTIALS } from '../../sandbox/credentials.ts';
+import { captureChildOutput } from '../support/log-files.ts';
 import { waitFor } from '../support/wait.ts';
 import { basicAuth } from './paypal-support.ts';
 
@@ -51,6 +52,7 @@ async function startBin(env: Record<string, string>): Promise<Child> {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   children.push(proc);
+  captureChildOutput(proc, 'sandbox-bin');
   const stdout: string[] = [];
   let stderr = '';
   proc.stdout!.setEncoding('utf8').on('data', (d: string) => stdout.push(...d.split('\n').filter(Boolean)));

@@ -9,6 +9,7 @@ import { startRuntime, type Runtime, type RuntimeOptions } from '../../src/runti
 import { SANDBOX_CREDENTIALS } from '../../sandbox/credentials.ts';
 import { startSandbox, type Sandbox } from '../../sandbox/server.ts';
 import { createTestDatabase, type DbKind, type TestDatabase } from './db.ts';
+import { openLogFile, recordDataDirSecrets, recordEnvSecrets } from './log-files.ts';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -56,6 +57,7 @@ export function sandboxEnv(sandbox: string | Pick<Sandbox, 'url' | 'smtpUrl'>): 
 
 /** Sandbox-mode configuration for an app on loopback at `port`, its providers and mail server in `sandbox`. */
 export function localConfig(port: number, dataDir: string, sandbox: string | Pick<Sandbox, 'url' | 'smtpUrl'>, env: Record<string, string> = {}) {
+  recordEnvSecrets(env);
   return loadConfig({
     HOST: '127.0.0.1',
     PORT: String(port),
@@ -71,8 +73,11 @@ export async function startTestApp(opts: { kind?: DbKind; env?: Record<string, s
   const port = await freePort();
   const dataDir = await mkdtemp(join(tmpdir(), 'lc-test-'));
   const logs: Record<string, unknown>[] = [];
+  // The app's and the sandbox's lines, also on disk for the log scan after the suite.
+  const file = openLogFile('app');
   const sink = new Writable({
     write(chunk, _enc, cb) {
+      file.write(String(chunk));
       for (const line of String(chunk).split('\n')) if (line.trim()) logs.push(JSON.parse(line));
       cb();
     },
@@ -97,6 +102,7 @@ export async function startTestApp(opts: { kind?: DbKind; env?: Record<string, s
     await db.close();
     throw err;
   });
+  recordDataDirSecrets(dataDir);
   return {
     runtime: Object.assign(runtime, { sandbox }),
     url: runtime.url,

@@ -1,3 +1,8 @@
+import { recordSecret, recordSessionCookie } from './log-files.ts';
+
+/** The app's session cookie (`__Host-` behind https): `<session id>.<signature>`, URL-encoded. */
+const SESSION_COOKIE = /^(?:__Host-)?lc_session$/;
+
 /**
  * A cookie-keeping HTTP client that behaves like a browser for redirects and form posts, enough
  * to drive the OAuth round trip between the app and the sandbox without a real browser.
@@ -26,6 +31,8 @@ export class Browser {
       const expired = attrs.some((a) => /^\s*expires=/i.test(a) && Date.parse(a.split('=')[1]!) < Date.now()) || value === '';
       if (expired) jar.delete(name);
       else jar.set(name, value);
+      // A session id has no shape of its own: the log scan looks for the ones the tests were given.
+      if (!expired && SESSION_COOKIE.test(name)) recordSessionCookie(value);
     }
     this.#jar.set(url.host, jar);
   }
@@ -34,6 +41,7 @@ export class Browser {
     const u = new URL(url);
     const jar = this.#jar.get(u.host);
     const headers = new Headers(init.headers);
+    recordSecret('CSRF token', headers.get('x-csrf-token') ?? undefined);
     if (jar?.size) headers.set('cookie', [...jar].map(([k, v]) => `${k}=${v}`).join('; '));
     const res = await fetch(u, { ...init, headers, redirect: 'manual' });
     this.#store(u, res);

@@ -6,6 +6,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { after, afterEach, before } from 'node:test';
 import { startTestApp, type TestApp } from './app.ts';
 import { SHOTS } from './a11y.ts';
+import { recordSessionCookie } from './log-files.ts';
 
 /** Debian's chromium, never a downloaded one; .ci/run installs it. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -43,6 +44,8 @@ export async function signIn(page: Page, app: TestApp, email: string): Promise<v
   await page.getByRole('button', { name: /allow/i }).click();
   await page.waitForURL(`${app.url}/app`);
   await page.getByRole('heading', { level: 1, name: 'Your events' }).waitFor();
+  // For the log scan: a session id has no shape of its own.
+  for (const c of await page.context().cookies(app.url)) if (/lc_session$/.test(c.name)) recordSessionCookie(c.value);
 }
 
 /** Fills the create form's schedule: `start`/`end` as YYYY-MM-DDTHH:mm wall-clock times. */
