@@ -162,7 +162,14 @@ function signedNotifications(sandbox: Sandbox, provider: 'paypal' | 'binance', c
         resource_type: 'capture',
         event_type: 'PAYMENT.CAPTURE.COMPLETED',
         summary: 'Payment completed for $ 1.0 USD',
-        resource: { id: randomUUID().replace(/-/g, '').slice(0, 17).toUpperCase(), status: 'COMPLETED', amount: { currency_code: 'USD', value: '1.00' } },
+        // As PayPal sends a capture of an order we created: our payment id (custom_id) and the order id.
+        resource: {
+          id: randomUUID().replace(/-/g, '').slice(0, 17).toUpperCase(),
+          status: 'COMPLETED',
+          amount: { currency_code: 'USD', value: '1.00' },
+          custom_id: randomUUID(),
+          supplementary_data: { related_ids: { order_id: randomUUID().replace(/-/g, '').slice(0, 17).toUpperCase() } },
+        },
       });
       const p = sandbox.emulators.paypal;
       out.push({ body, headers: { ...p.signer.sign(body, { certUrl: p.hooks.certUrl(), webhookId: SANDBOX_CREDENTIALS.paypal.webhookId, now, forged: false }) } });

@@ -20,6 +20,20 @@ for (const kind of await dbKinds()) {
       assert.equal((await counter.hit('GET /x|5.6.7.8', 60_000)).count, 1, 'another client has its own count');
     });
 
+    it('counts a burst over several keys in a few statements, each hit exactly once', async () => {
+      let statements = 0;
+      const counting = { ...t.db, query: (text: string, params?: readonly unknown[]) => (statements++, t.db.query(text, params)) } as typeof t.db;
+      const counter = new DatabaseRateLimitCounter(counting, Number.POSITIVE_INFINITY);
+      const keys = ['POST /a|1.1.1.1', 'POST /a|2.2.2.2', 'POST /b|1.1.1.1'];
+      const results = await Promise.all(Array.from({ length: 90 }, (_, i) => counter.hit(keys[i % 3]!, 60_000).then((r) => ({ key: keys[i % 3]!, ...r }))));
+      for (const key of keys) {
+        const counts = results.filter((r) => r.key === key).map((r) => r.count).sort((a, b) => a - b);
+        assert.deepEqual(counts, Array.from({ length: 30 }, (_, i) => i + 1), key);
+      }
+      // The first hit is written alone; the 89 that arrived meanwhile, together.
+      assert.equal(statements, 2);
+    });
+
     it('starts a new window once the old one has ended', async () => {
       const counter = new DatabaseRateLimitCounter(t.db);
       await counter.hit('GET /y|1.2.3.4', 60_000);

@@ -1,4 +1,4 @@
-import { X509Certificate, createVerify } from 'node:crypto';
+import { X509Certificate, createVerify, type KeyObject } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { AppError } from '../../errors.ts';
 
@@ -155,6 +155,21 @@ function checkPaypalTransmission(input: Pick<VerifyPaypalWebhookInput, 'headers'
 }
 
 /**
+ * The certificate's public key, parsed once: every delivery names one of a few certificates, and
+ * parsing one costs more than checking the signature. A handful are kept (PayPal rotates them).
+ */
+const publicKeys = new Map<string, KeyObject>();
+function publicKeyOf(pem: string): KeyObject {
+  let key = publicKeys.get(pem);
+  if (!key) {
+    key = new X509Certificate(pem).publicKey;
+    if (publicKeys.size >= 8) publicKeys.delete(publicKeys.keys().next().value!);
+    publicKeys.set(pem, key);
+  }
+  return key;
+}
+
+/**
  * Verifies one delivery. Order: headers, algorithm, replay window, certificate, signature.
  * Certificate validity dates are not checked (PayPal's signatures are checked with the key; the
  * chain and dates belong to fetching over TLS from PayPal's host).
@@ -164,7 +179,7 @@ export function verifyPaypalWebhookSignature(input: VerifyPaypalWebhookInput): V
 
   let publicKey;
   try {
-    publicKey = new X509Certificate(input.certificatePem).publicKey;
+    publicKey = publicKeyOf(input.certificatePem);
   } catch (err) {
     fail('certificate_unusable', `The certificate from ${t.certUrl} could not be read as PEM X.509: ${(err as Error).message}`);
   }
