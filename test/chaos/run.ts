@@ -1,17 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Queryable } from '../../src/db/database.ts';
 import { seededRandom } from '../../sandbox/faults.ts';
-import { freePort, type TestApp } from '../support/app.ts';
+import type { TestApp } from '../support/app.ts';
 import { Browser } from '../support/browser.ts';
 import { signIn } from '../support/google.ts';
 import { invariantViolations, pendingWork, TIMERS, type ProviderId } from '../support/invariants.ts';
 import { startCluster, type AppProcess, type Cluster } from './cluster.ts';
+import { SdkApi, SessionApi, type BookingApi } from './integrator.ts';
+import { startReceiver } from './receiver.ts';
 
 /**
- * The chaos run (docs/testing.md#chaos): N paid bookings through the public API and the emulators'
- * payer side, on two app processes and one PostgreSQL database, with provider faults on for the
+ * The chaos run (docs/testing.md#chaos): N paid bookings through the public API (mostly by
+ * integrators, with the SDK and an API key; every fifth person by the dashboard's session) and the
+ * emulators' payer side, on two app processes and one PostgreSQL database, with provider faults on for the
  * whole run and the processes SIGKILLed and restarted at random; then, once the jobs and the
  * reconciler are done, DESIGN.md §1's invariants on the database and the emulators' own state, and
  * every outgoing webhook delivered. Every random choice comes from one seed.
@@ -38,8 +40,15 @@ export interface ChaosReport {
   revokedNoticed: number;
   jobRetries: number;
   webhookAttempts: { events: number; failedAttempts: number };
+  /** People booking with the SDK and an API key, and with a browser session. */
+  people: { sdk: number; session: number };
+  /** What the run's webhook receiver got: deliveries, distinct events verified, deliveries refused for their signature. */
+  received: { deliveries: number; verified: number; badSignatures: number };
   violations: string[];
 }
+
+/** Every fifth person, from the second, books through the dashboard's session; the others are integrators. */
+const onSession = (person: number) => person % 5 === 1;
 
 type Plan = 'webhook' | 'return' | 'refund' | 'declined' | 'abandoned';
 const PLANS: [Plan, number][] = [['webhook', 0.45], ['return', 0.25], ['refund', 0.12], ['declined', 0.1], ['abandoned', 0.08]];
@@ -62,9 +71,14 @@ function runFaults(): Record<string, unknown>[] {
   return out.map((f) => ({ operation: '*', count: null, ...f }));
 }
 
-/** A signed-in person; every call goes through the proxy to whichever instance is alive. */
+/**
+ * A signed-in person (the browser session: sign-in, Google reconnects, payers' returns) and the way
+ * they book (`api`: the SDK with an API key of theirs, or that session). Every call goes through
+ * the proxy to whichever instance is alive.
+ */
 class Person {
   csrf = '';
+  api: BookingApi = new SessionApi((method, path, body) => this.call(method, path, body));
   #signingIn: Promise<void> | null = null;
   constructor(
     readonly email: string,
@@ -143,23 +157,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const kills = Array.from({ length: killCount }, () => ({ at: Math.floor(N * (0.1 + 0.75 * rng())), app: rng() < 0.5 ? 0 : 1, delayMs: Math.floor(rng() * 1500), downMs: 300 + Math.floor(rng() * 2500) })).sort((a, b) => a.at - b.at);
   const receiverFailures = Array.from({ length: 4096 }, () => rng() < 0.05);
 
-  // The outgoing webhooks' receiver: it keeps what it got, and now and then fails (the app retries).
-  const received = new Set<string>();
-  let receiverCalls = 0;
-  const receiver = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      if (receiverFailures[receiverCalls++ % receiverFailures.length]) {
-        res.writeHead(503).end();
-        return;
-      }
-      const id = req.headers['leadscalendar-event-id'];
-      if (typeof id === 'string') received.add(id);
-      res.writeHead(200).end('ok');
-    });
-  });
-  const receiverPort = await freePort();
-  await new Promise<void>((r) => receiver.listen(receiverPort, '127.0.0.1', r));
+  // The outgoing webhooks' receiver: it verifies each delivery's signature, keeps what it got, and now and then fails (the app retries).
+  const receiver = await startReceiver(receiverFailures);
 
   const cluster = await startCluster({
     seed: o.seed,
@@ -177,19 +176,26 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     },
   });
   const killLog: string[] = [];
+  const people: Person[] = [];
   try {
     const app = { url: cluster.url, runtime: { sandbox: cluster.sandbox } } as unknown as TestApp;
     log(`cluster up: proxy ${cluster.url}, instances ${cluster.apps.map((a) => `${a.name}:${a.port}`).join(' ')}, sandbox ${cluster.sandbox.url}`);
 
-    // People sign in and register a webhook endpoint before the faults start.
-    const people: Person[] = [];
+    // People sign in, integrators create an API key (once, in the dashboard, as an integrator
+    // does), and each registers a webhook endpoint, before the faults start.
     for (let i = 0; i < userCount; i++) {
       const email = `chaos-${o.seed}-${i}@example.com`;
       const { browser } = await signIn(app, { email });
       const p = new Person(email, browser, cluster.url, (x) => signInUntilDone(app, x, '/auth/google/start'));
-      const ep = await p.call('POST', '/api/v1/webhook-endpoints', { url: `http://127.0.0.1:${receiverPort}/hooks/${i}`, description: 'chaos receiver' });
-      if (ep.status !== 201) throw new Error(`webhook endpoint: ${ep.status} ${JSON.stringify(ep.body)}`);
+      if (!onSession(i)) {
+        const key = await p.call('POST', '/api/v1/api-keys', { name: 'chaos integrator', scope: 'write' });
+        if (key.status !== 201) throw new Error(`API key: ${key.status} ${JSON.stringify(key.body)}`);
+        p.api = new SdkApi(cluster.url, key.body.secret);
+      }
       people.push(p);
+      const ep = await p.api.addWebhookEndpoint(receiver.url(String(i)));
+      if (!ep.ok) throw new Error(`webhook endpoint: ${ep.status} ${ep.code} ${ep.detail}`);
+      receiver.setSecret(String(i), ep.body.secret);
     }
     const revoked = people.slice(0, revokedCount);
 
@@ -197,7 +203,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       const res = await fetch(`${cluster.sandbox.url}/__sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(f) });
       if (res.status !== 201) throw new Error(`fault refused: ${await res.text()}`);
     }
-    log(`faults on; ${N} bookings, ${userCount} people (${revokedCount} revoked mid-run), ${killCount} kills planned`);
+    const bySession = people.filter((p) => p.api.via === 'session').length;
+    log(`faults on; ${N} bookings, ${userCount} people (${userCount - bySession} with the SDK and an API key, ${bySession} with a session; ${revokedCount} revoked mid-run), ${killCount} kills planned`);
 
     // The killer: each planned kill fires once that many bookings have started, after its delay.
     let startedCount = 0;
@@ -241,6 +248,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     };
     let noticed = 0;
     const reconnected = new Set<Person>();
+    const reconnectedDone = new Set<Person>();
     const reconnect = async (p: Person) => {
       if (reconnected.has(p)) return;
       reconnected.add(p);
@@ -256,10 +264,22 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         await sleep(500);
       }
       await signInUntilDone(app, p, '/auth/google/start?consent=1');
+      reconnectedDone.add(p);
     };
 
     const eventIds: (string | null)[] = new Array(N).fill(null);
     const notCreated: Record<string, number> = {};
+    /**
+     * A booking the API refused. An integrator's 401 while the person's Google grant is revoked is
+     * the app's answer until they reconnect (a session signs in again, which reconnects); any
+     * other 401 means the API key stopped working: a violation.
+     */
+    const refused = (what: string, p: Person, r: { status: number; code: string | undefined; detail: string | undefined }, reconnectedBefore: boolean) => {
+      const grantGone = revokedNow.has(p) && !reconnectedBefore;
+      if (r.status === 401 && !grantGone) driverErrors.push(`${what} refused 401 for ${p.email} (${p.api.via}), grant not revoked: ${r.detail}`);
+      const why = `${what} refused ${r.status} ${r.code ?? ''}${r.status === 401 && grantGone ? ', Google grant revoked' : ''} (${p.api.via})`;
+      notCreated[why] = (notCreated[why] ?? 0) + 1;
+    };
     const driverErrors: string[] = [];
     const one = async (i: number) => {
       const { plan, provider } = plans[i]!;
@@ -267,22 +287,22 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       onStarted();
       grants(i);
       const day = new Date(Date.UTC(2034, 0, 1) + i * 86_400_000).toISOString().slice(0, 10);
-      const created = await p.call('POST', '/api/v1/events', { title: `chaos ${i} ${plan} ${provider}`, timeZone: 'UTC', start: `${day}T09:00`, end: `${day}T10:00` });
-      if (created.status !== 201) {
-        const why = `event refused ${created.status} ${created.body?.code ?? ''}`.trim();
-        notCreated[why] = (notCreated[why] ?? 0) + 1;
+      const reconnectedBefore = reconnectedDone.has(p);
+      const created = await p.api.createEvent({ title: `chaos ${i} ${plan} ${provider}`, timeZone: 'UTC', start: `${day}T09:00`, end: `${day}T10:00` });
+      if (!created.ok) {
+        refused('event', p, created, reconnectedBefore);
         return;
       }
-      const eventId: string = created.body.event.id;
+      const eventId = created.body.event.id;
       eventIds[i] = eventId;
-      const payment = await p.call('POST', `/api/v1/events/${eventId}/payments`, { provider });
-      if (payment.status !== 201) {
-        const why = `payment refused ${payment.status} ${payment.body?.code ?? ''}`.trim();
-        notCreated[why] = (notCreated[why] ?? 0) + 1;
+      const payment = await p.api.startPayment(eventId, provider);
+      if (!payment.ok) {
+        refused('payment', p, payment, reconnectedBefore);
         return;
       }
-      const paymentId: string = payment.body.id;
-      const orderId: string = payment.body.providerReference.orderId;
+      const paymentId = payment.body.id;
+      const orderId = (payment.body.providerReference as { orderId?: string } | null)?.orderId;
+      if (!orderId) throw new Error(`payment ${paymentId} has no provider order: ${JSON.stringify(payment.body.providerReference)}`);
       await revokeIfDue(p, i);
       if (plan === 'abandoned') return;
       await payerActs(cluster, provider, orderId, plan === 'declined');
@@ -303,13 +323,14 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       if (plan === 'refund') {
         const deadline = Date.now() + 180_000;
         for (;;) {
-          const e = await p.call('GET', `/api/v1/events/${eventId}`);
-          if (e.body?.state === 'confirmed') break;
-          if (Date.now() > deadline || ['cancelled', 'failed', 'expired'].includes(e.body?.state)) return;
+          const e = await p.api.event(eventId);
+          const state = e.ok ? e.body.state : undefined;
+          if (state === 'confirmed') break;
+          if (Date.now() > deadline || ['cancelled', 'failed', 'expired'].includes(state ?? '')) return;
           await sleep(1000);
         }
-        const r = await p.call('POST', `/api/v1/payments/${paymentId}/refund`, {});
-        if (r.status !== 202) driverErrors.push(`refund of ${paymentId}: ${r.status} ${JSON.stringify(r.body)}`);
+        const r = await p.api.refund(paymentId);
+        if (!r.ok) driverErrors.push(`refund of ${paymentId} (${p.api.via}): ${r.status} ${r.code} ${r.detail}`);
       }
     };
     const sweeper = setInterval(() => void expireOrphans(cluster.db.db).catch(() => {}), 2000);
@@ -332,7 +353,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
 
     await settle(cluster, log);
     const violations = [...driverErrors.map((e) => `driver: ${e}`), ...(await invariantViolations({ db: cluster.db.db, sandbox: cluster.sandbox }))];
-    violations.push(...(await lostWebhooks(cluster, received)));
+    violations.push(...(await lostWebhooks(cluster, receiver.verified)));
+    violations.push(...receiver.badSignatures.map((b) => `webhook delivery with a bad signature: ${b}`));
 
     const db = cluster.db.db;
     const rows = await db.query<{ event_id: string; event_state: string; payment_state: string | null }>(
@@ -371,12 +393,14 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       revokedNoticed: noticed,
       jobRetries: Number(retries!.n),
       webhookAttempts: { events: Number(wh!.events), failedAttempts: Number(wh!.failed) },
+      people: { sdk: userCount - bySession, session: bySession },
+      received: { deliveries: receiver.deliveries(), verified: receiver.verified.size, badSignatures: receiver.badSignatures.length },
       violations,
     };
   } finally {
+    for (const p of people) await p.api.close().catch(() => {});
     await cluster.close().catch((err) => log(`cleanup: ${err.message}`));
-    await new Promise<void>((r) => receiver.close(() => r()));
-    receiver.closeAllConnections();
+    await receiver.close();
   }
 }
 
@@ -460,8 +484,8 @@ async function expireOrphans(db: Queryable) {
   await db.query(`update pgboss.job set started_on = now() - interval '1 hour' where state = 'active' and started_on < now() - interval '45 seconds'`);
 }
 
-/** Every outgoing webhook event of a person with an endpoint was delivered, and the receiver has it. */
-async function lostWebhooks(cluster: Cluster, received: Set<string>): Promise<string[]> {
+/** Every outgoing webhook event of a person with an endpoint was delivered, and the receiver verified it. */
+async function lostWebhooks(cluster: Cluster, verified: Set<string>): Promise<string[]> {
   const rows = await cluster.db.db.query<{ id: string; type: string; delivered: boolean }>(
     `select we.id, we.type, exists (select 1 from webhook_deliveries d where d.webhook_event_id = we.id and d.endpoint_id = ep.id and d.succeeded) as delivered
        from webhook_events we join webhook_endpoints ep on ep.user_id = we.user_id`,
@@ -469,7 +493,7 @@ async function lostWebhooks(cluster: Cluster, received: Set<string>): Promise<st
   const out: string[] = [];
   for (const r of rows) {
     if (!r.delivered) out.push(`webhook ${r.type} ${r.id} never delivered`);
-    else if (!received.has(r.id)) out.push(`webhook ${r.type} ${r.id} delivered per the app, not received`);
+    else if (!verified.has(r.id)) out.push(`webhook ${r.type} ${r.id} delivered per the app, not received with a valid signature`);
   }
   if (rows.length === 0) out.push('no outgoing webhook at all: the check saw nothing');
   return out;
@@ -492,6 +516,10 @@ export function formatReport(r: ChaosReport): string {
   };
   section('bookings by outcome (event / its payment)', r.outcomes);
   section('bookings by plan', r.plans);
+  section('people by how they book', [
+    ['SDK with an API key', r.people.sdk],
+    ['browser session (cookie + CSRF)', r.people.session],
+  ]);
   section('faults fired (sandbox /__sandbox/faults)', r.faults);
   section('kills and retries', [
     ['SIGKILLs (each followed by a restart)', r.kills.length],
@@ -500,6 +528,9 @@ export function formatReport(r: ChaosReport): string {
     ['job retries (pg-boss retry_count)', r.jobRetries],
     ['outgoing webhook events', r.webhookAttempts.events],
     ['outgoing webhook failed attempts (retried)', r.webhookAttempts.failedAttempts],
+    ['webhook deliveries at the receiver', r.received.deliveries],
+    ['  events received with a valid signature (SDK)', r.received.verified],
+    ['webhook deliveries with a bad signature', r.received.badSignatures],
     ['invariant violations', r.violations.length],
   ]);
   for (const k of r.kills) lines.push(`  kill -9: ${k}`);
