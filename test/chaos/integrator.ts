@@ -10,7 +10,10 @@ import type { ProviderId } from '../support/invariants.ts';
  */
 
 /** The body of a success, or the status and code of a final refusal. */
-export type Answer<T> = { ok: true; body: T } | { ok: false; status: number; code: string | undefined; detail: string | undefined };
+export type Answer<T> = ({ ok: true; body: T } | { ok: false; status: number; code: string | undefined; detail: string | undefined }) & {
+  /** What the tries before the last one got, in order (e.g. `502 proxy`, `409 idempotency_key_in_use`, `no answer`). */
+  tries: string[];
+};
 
 export interface BookingApi {
   readonly via: 'sdk' | 'session';
@@ -64,20 +67,23 @@ async function persist<T>(op: (idempotencyKey: string) => Promise<T>, within = 9
   let key = randomUUID();
   const deadline = Date.now() + within;
   const lockDeadline = Date.now() + 150_000;
+  const tries: string[] = [];
   for (;;) {
     try {
-      return { ok: true, body: await op(key) };
+      return { ok: true, body: await op(key), tries };
     } catch (err) {
       if (err instanceof ApiError) {
         const inUse = err.code === 'idempotency_key_in_use';
-        const refusal: Answer<T> = { ok: false, status: err.status, code: err.code, detail: err.problem.detail };
+        const refusal: Answer<T> = { ok: false, status: err.status, code: err.code, detail: err.problem.detail, tries };
         if (!inUse && err.status !== 429 && err.status < 500) return refusal;
         if (Date.now() > (inUse ? lockDeadline : deadline)) return refusal;
         const fromApp = !(err.status === 502 && /chaos proxy/.test(String(err.problem.detail)));
+        tries.push(`${err.status} ${fromApp ? (err.code ?? '') : 'proxy'}${err.headers.get('idempotent-replayed') === 'true' ? ' replayed' : ''}${fromApp && !inUse ? ', new key' : ''}`);
         if (fromApp && !inUse) key = randomUUID();
         await sleep((err.retryAfterSeconds ?? 0) * 1000 + 300);
       } else if (err instanceof ConnectionError) {
         if (Date.now() > deadline) throw err;
+        tries.push(`no answer (${err.name})`);
         await sleep(300);
       } else {
         throw err;
@@ -89,7 +95,7 @@ async function persist<T>(op: (idempotencyKey: string) => Promise<T>, within = 9
 /** The dashboard's way: a signed-in browser session (`call` repeats as `persist` does, and signs in again on 401). */
 export class SessionApi implements BookingApi {
   readonly via = 'session';
-  constructor(private readonly call: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: any }>) {}
+  constructor(private readonly call: (method: string, path: string, body: unknown, tries: string[]) => Promise<{ status: number; body: any }>) {}
   createEvent(params: CreateEventParams) {
     return this.#answer<CreatedEvent>('POST', '/api/v1/events', params);
   }
@@ -107,8 +113,9 @@ export class SessionApi implements BookingApi {
   }
   async close() {}
   async #answer<T>(method: string, path: string, body?: unknown): Promise<Answer<T>> {
-    const res = await this.call(method, path, body);
-    if (res.status >= 200 && res.status < 300) return { ok: true, body: res.body as T };
-    return { ok: false, status: res.status, code: res.body?.code, detail: res.body?.detail };
+    const tries: string[] = [];
+    const res = await this.call(method, path, body, tries);
+    if (res.status >= 200 && res.status < 300) return { ok: true, body: res.body as T, tries };
+    return { ok: false, status: res.status, code: res.body?.code, detail: res.body?.detail, tries };
   }
 }

@@ -39,6 +39,8 @@ export interface ChaosReport {
   /** Of those, how many the app had marked "needs reconnect" before they reconnected. */
   revokedNoticed: number;
   jobRetries: number;
+  /** Events or payments created a second time by a request run again after its instance was killed holding its key. */
+  rerunAfterKill: number;
   webhookAttempts: { events: number; failedAttempts: number };
   /** People booking with the SDK and an API key, and with a browser session. */
   people: { sdk: number; session: number };
@@ -78,7 +80,7 @@ function runFaults(): Record<string, unknown>[] {
  */
 class Person {
   csrf = '';
-  api: BookingApi = new SessionApi((method, path, body) => this.call(method, path, body));
+  api: BookingApi = new SessionApi((method, path, body, tries) => this.call(method, path, body, undefined, tries));
   #signingIn: Promise<void> | null = null;
   constructor(
     readonly email: string,
@@ -100,7 +102,7 @@ class Person {
    * An API call repeated the way a careful client repeats it: on a lost connection, 429 or 5xx,
    * with the same Idempotency-Key for a POST, so that a repeat never does the thing twice.
    */
-  async call(method: string, path: string, body?: unknown, within = 90_000): Promise<{ status: number; body: any }> {
+  async call(method: string, path: string, body?: unknown, within = 90_000, tries: string[] = []): Promise<{ status: number; body: any }> {
     let key = randomUUID();
     const deadline = Date.now() + within;
     const lockDeadline = Date.now() + 150_000;
@@ -124,9 +126,11 @@ class Person {
         if (res.status === 401) await this.reauth();
         else if (res.status === 403 && method !== 'GET' && /csrf/.test(String(code))) this.csrf = '';
         else if (!inUse && ![429, 500, 502, 503, 504].includes(res.status)) return res;
+        tries.push(`${res.status} ${fromApp ? (code ?? '') : 'proxy'}${res.headers.get('idempotent-replayed') === 'true' ? ' replayed' : ''}${fromApp && !inUse ? ', new key' : ''}`);
         await sleep(Number(res.headers.get('retry-after') ?? 0) * 1000 + 300);
       } catch (err) {
         if (Date.now() > deadline) throw err;
+        tries.push(`no answer (${(err as Error).name})`);
         await sleep(300);
       }
     }
@@ -268,6 +272,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     };
 
     const eventIds: (string | null)[] = new Array(N).fill(null);
+    /** What each booking's calls got before their last answer, to explain a booking done twice. */
+    const traces: string[][] = Array.from({ length: N }, () => []);
+    const paymentIds = new Set<string>();
     const notCreated: Record<string, number> = {};
     /**
      * A booking the API refused. An integrator's 401 while the person's Google grant is revoked is
@@ -289,6 +296,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       const day = new Date(Date.UTC(2034, 0, 1) + i * 86_400_000).toISOString().slice(0, 10);
       const reconnectedBefore = reconnectedDone.has(p);
       const created = await p.api.createEvent({ title: `chaos ${i} ${plan} ${provider}`, timeZone: 'UTC', start: `${day}T09:00`, end: `${day}T10:00` });
+      traces[i]!.push(`create event (${p.api.via}): ${[...created.tries, created.ok ? 'created' : `${created.status} ${created.code}`].join(' → ')}`);
       if (!created.ok) {
         refused('event', p, created, reconnectedBefore);
         return;
@@ -296,11 +304,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       const eventId = created.body.event.id;
       eventIds[i] = eventId;
       const payment = await p.api.startPayment(eventId, provider);
+      traces[i]!.push(`start payment: ${[...payment.tries, payment.ok ? 'started' : `${payment.status} ${payment.code}`].join(' → ')}`);
       if (!payment.ok) {
         refused('payment', p, payment, reconnectedBefore);
         return;
       }
       const paymentId = payment.body.id;
+      paymentIds.add(paymentId);
       const orderId = (payment.body.providerReference as { orderId?: string } | null)?.orderId;
       if (!orderId) throw new Error(`payment ${paymentId} has no provider order: ${JSON.stringify(payment.body.providerReference)}`);
       await revokeIfDue(p, i);
@@ -355,6 +365,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const violations = [...driverErrors.map((e) => `driver: ${e}`), ...(await invariantViolations({ db: cluster.db.db, sandbox: cluster.sandbox }))];
     violations.push(...(await lostWebhooks(cluster, receiver.verified)));
     violations.push(...receiver.badSignatures.map((b) => `webhook delivery with a bad signature: ${b}`));
+    const twice = await doneTwice(cluster.db.db, new Set(eventIds.filter((x): x is string => x !== null)), paymentIds, traces);
+    violations.push(...twice.violations);
+    for (const r of twice.rerun) log(`run again after a kill: ${r}`);
 
     const db = cluster.db.db;
     const rows = await db.query<{ event_id: string; event_state: string; payment_state: string | null }>(
@@ -392,6 +405,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       revoked: revokedNow.size,
       revokedNoticed: noticed,
       jobRetries: Number(retries!.n),
+      rerunAfterKill: twice.rerun.length,
       webhookAttempts: { events: Number(wh!.events), failedAttempts: Number(wh!.failed) },
       people: { sdk: userCount - bySession, session: bySession },
       received: { deliveries: receiver.deliveries(), verified: receiver.verified.size, badSignatures: receiver.badSignatures.length },
@@ -484,6 +498,32 @@ async function expireOrphans(db: Queryable) {
   await db.query(`update pgboss.job set started_on = now() - interval '1 hour' where state = 'active' and started_on < now() - interval '45 seconds'`);
 }
 
+/**
+ * Every event and payment in the database is one its client got back (payments in state `error`
+ * aside: the record of an attempt the app answered as failed). One the client never saw is a POST
+ * done twice. Only a request whose instance was killed while it held its Idempotency-Key may
+ * run again, once the key's 2-minute lock has run out (src/http/idempotency.ts): those are counted
+ * (the money invariants cover what became of them); any other is a violation.
+ */
+async function doneTwice(db: Queryable, events: Set<string>, payments: Set<string>, traces: string[][]): Promise<{ violations: string[]; rerun: string[] }> {
+  const violations: string[] = [];
+  const rerun: string[] = [];
+  const booking = (title: string) => Number(/^chaos (\d+) /.exec(title)?.[1] ?? -1);
+  const judge = (what: string, r: { title: string; state: string; created_at: Date }, request: 'create event' | 'start payment') => {
+    const trace = traces[booking(r.title)] ?? [];
+    const line = trace.find((t) => t.startsWith(request)) ?? '';
+    const held = /proxy|idempotency_key_in_use|no answer/.test(line);
+    (held ? rerun : violations).push(`${what} for "${r.title}" (${r.state}, created ${r.created_at.toISOString()}) never answered to its client: ${trace.join('; ')}`);
+  };
+  const rows = await db.query<{ id: string; title: string; created_at: Date; state: string }>(`select id, title, created_at, state from events order by created_at`);
+  for (const r of rows) if (!events.has(r.id)) judge(`event ${r.id}`, r, 'create event');
+  const pays = await db.query<{ id: string; title: string; created_at: Date; state: string }>(
+    `select p.id, e.title, p.created_at, p.state from payments p join events e on e.id = p.event_id where p.state <> 'error' order by p.created_at`,
+  );
+  for (const r of pays) if (!payments.has(r.id)) judge(`payment ${r.id}`, r, 'start payment');
+  return { violations, rerun };
+}
+
 /** Every outgoing webhook event of a person with an endpoint was delivered, and the receiver verified it. */
 async function lostWebhooks(cluster: Cluster, verified: Set<string>): Promise<string[]> {
   const rows = await cluster.db.db.query<{ id: string; type: string; delivered: boolean }>(
@@ -526,6 +566,7 @@ export function formatReport(r: ChaosReport): string {
     ['Google grants revoked and reconnected', r.revoked],
     ['  of which the app had marked needs_reconnect', r.revokedNoticed],
     ['job retries (pg-boss retry_count)', r.jobRetries],
+    ['POSTs run again after a kill (key lock ran out)', r.rerunAfterKill],
     ['outgoing webhook events', r.webhookAttempts.events],
     ['outgoing webhook failed attempts (retried)', r.webhookAttempts.failedAttempts],
     ['webhook deliveries at the receiver', r.received.deliveries],
