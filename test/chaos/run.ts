@@ -178,6 +178,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       WEBHOOK_RETRY_MAX_DELAY_SECONDS: '5',
       WEBHOOK_TIMEOUT_MS: '5000',
     },
+  }).catch(async (err) => {
+    await receiver.close();
+    throw err;
   });
   const killLog: string[] = [];
   const people: Person[] = [];
