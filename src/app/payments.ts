@@ -97,7 +97,7 @@ export class Payments implements EventPaymentHooks {
     perPayment(PAYMENT_QUEUES.capture, (id, ctx) => this.#captureJob(id, ctx), 12);
     perPayment(PAYMENT_QUEUES.release, (id) => this.#releaseJob(id));
     perPayment(PAYMENT_QUEUES.refund, (id, ctx) => this.#refundJob(id, ctx), 12);
-    jobs.define<{ inboxId: string }>({ name: PAYMENT_QUEUES.notification, retryLimit: 10, retryDelaySeconds: 5, handler: (d) => this.#notificationJob(d.inboxId) });
+    jobs.define<{ inboxId: string }>({ name: PAYMENT_QUEUES.notification, retryLimit: 10, retryDelaySeconds: 5, batchSize: 10, handler: (d) => this.#notificationJob(d.inboxId) });
     jobs.define<Record<string, never>>({ name: PAYMENT_QUEUES.reconcile, retryLimit: 0, handler: () => this.reconcile() });
     this.#inbox = new NotificationInbox(db, jobs, PAYMENT_QUEUES.notification, log);
   }

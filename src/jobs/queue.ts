@@ -39,8 +39,13 @@ export interface QueueDefinition<T extends object> {
   retryDelaySeconds?: number;
   /** A job still running after this long is failed and retried (default 300). */
   expireInSeconds?: number;
-  /** Jobs of this queue run at once on this instance (default 4). */
+  /** Workers of this queue on this instance (default 4). */
   concurrency?: number;
+  /**
+   * Jobs each worker fetches at once and runs together (default 1). A batch costs one fetch and
+   * one completion statement instead of one each per job: for many short jobs (the inbox's).
+   */
+  batchSize?: number;
 }
 
 export interface SendOptions {
@@ -152,7 +157,7 @@ export class JobQueue {
         let id = '';
         id = await this.#boss.work<object>(
           def.name,
-          { pollingIntervalSeconds: this.opts.pollIntervalSeconds, batchSize: 1, includeMetadata: true },
+          { pollingIntervalSeconds: this.opts.pollIntervalSeconds, batchSize: def.batchSize ?? 1, includeMetadata: true },
           // A worker that found a job fetches again at once: pg-boss would otherwise wait a whole
           // poll interval before its next fetch, however many jobs are queued (one job per worker
           // per interval under a backlog). An empty fetch still waits for the poll or a nudge.
@@ -194,29 +199,40 @@ export class JobQueue {
     });
   }
 
+  /**
+   * Runs a fetched batch, its jobs side by side. Each job's failure is settled on its own row (a
+   * retry rescheduled, a last attempt failed), so pg-boss's completion of the batch, which only
+   * touches rows still active, completes exactly the jobs that succeeded.
+   */
   async #run(def: QueueDefinition<object>, jobs: PgBoss.JobWithMetadata<object>[]): Promise<void> {
-    for (const job of jobs) {
-      const attempt = job.retryCount + 1;
-      const lastAttempt = job.retryCount >= job.retryLimit;
-      const log = this.log.child({ job: { id: job.id, queue: def.name, attempt } });
-      const end = this.metrics?.jobDuration.startTimer({ queue: def.name });
-      try {
-        await def.handler(job.data, { jobId: job.id, attempt, lastAttempt, log });
-        this.metrics?.jobsCompleted.inc({ queue: def.name, outcome: 'completed' });
-      } catch (err) {
-        this.metrics?.jobsCompleted.inc({ queue: def.name, outcome: lastAttempt ? 'failed' : 'retried' });
-        // The last attempt's error goes to pg-boss, which marks the job failed.
-        if (lastAttempt) {
-          log.warn({ err, final: true }, 'job failed for good');
-          throw err;
-        }
-        const delayMs = retryDelayMs(def.retryDelaySeconds ?? 2, job.retryCount, isAppError(err) ? err.retryAfterMs : undefined);
-        log.warn({ err, final: false, retryInMs: delayMs }, 'job failed, will retry');
-        // Unless the row could be rescheduled, pg-boss retries it with its own backoff.
-        if (!(await this.#retryLater(def.name, job.id, delayMs, err))) throw err;
-      } finally {
-        end?.();
+    await Promise.all(jobs.map((job) => this.#runOne(def, job)));
+  }
+
+  async #runOne(def: QueueDefinition<object>, job: PgBoss.JobWithMetadata<object>): Promise<void> {
+    const attempt = job.retryCount + 1;
+    const lastAttempt = job.retryCount >= job.retryLimit;
+    const log = this.log.child({ job: { id: job.id, queue: def.name, attempt } });
+    const end = this.metrics?.jobDuration.startTimer({ queue: def.name });
+    try {
+      await def.handler(job.data, { jobId: job.id, attempt, lastAttempt, log });
+      this.metrics?.jobsCompleted.inc({ queue: def.name, outcome: 'completed' });
+    } catch (err) {
+      this.metrics?.jobsCompleted.inc({ queue: def.name, outcome: lastAttempt ? 'failed' : 'retried' });
+      const output = { message: err instanceof Error ? err.message : String(err) };
+      if (lastAttempt) {
+        log.warn({ err, final: true }, 'job failed for good');
+        // If this cannot be written, the job stays active and expires: maintenance then fails it.
+        await this.#boss.fail(def.name, job.id, output).catch((failErr: unknown) => log.warn({ err: failErr }, 'could not mark a job failed'));
+        return;
       }
+      const delayMs = retryDelayMs(def.retryDelaySeconds ?? 2, job.retryCount, isAppError(err) ? err.retryAfterMs : undefined);
+      log.warn({ err, final: false, retryInMs: delayMs }, 'job failed, will retry');
+      // Unless the row could be rescheduled, pg-boss retries it with its own backoff.
+      if (!(await this.#retryLater(def.name, job.id, delayMs, err))) {
+        await this.#boss.fail(def.name, job.id, output).catch((failErr: unknown) => log.warn({ err: failErr }, 'could not mark a job for retry'));
+      }
+    } finally {
+      end?.();
     }
   }
 

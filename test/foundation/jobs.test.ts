@@ -32,6 +32,23 @@ for (const kind of await dbKinds()) {
           throw new Error('provider down');
         },
       });
+      // One worker fetching five at a time: three jobs sent together can only overlap as one batch.
+      let started = 0;
+      let allStarted!: () => void;
+      const together = new Promise<void>((r) => (allStarted = r));
+      queue.define<{ tag: string }>({
+        name: 'batched',
+        concurrency: 1,
+        batchSize: 5,
+        retryLimit: 1,
+        retryDelaySeconds: 1,
+        handler: async ({ tag }) => {
+          if (++started === 3) allStarted();
+          await together;
+          ran.push(tag);
+          if (tag.startsWith('batch-fails')) throw new Error('provider down');
+        },
+      });
       await queue.start();
     });
     after(async () => {
@@ -103,6 +120,18 @@ for (const kind of await dbKinds()) {
       const last = await waitFor('final failure', async () => ((await row()).state === 'failed' ? row() : null));
       assert.equal(last.state, 'failed');
       assert.equal(failures, 3);
+    });
+
+    it('runs a fetched batch side by side and settles each job alone: done, retried, then failed for good', async () => {
+      const ids = await t.db.transaction(async (tx) => Promise.all(['batch-ok-1', 'batch-fails', 'batch-ok-2'].map((tag) => queue.send(tx, 'batched', { tag }))));
+      const states = () => t.db.query<{ id: string; state: string }>(`select id, state from pgboss.job where id = any($1::uuid[])`, [ids]);
+      const stateOf = async (i: number) => (await states()).find((r) => r.id === ids[i])!.state;
+      await waitFor('the batch settled', async () => (await stateOf(0)) === 'completed' && (await stateOf(1)) === 'retry' && (await stateOf(2)) === 'completed');
+      await t.db.query(`update pgboss.job set start_after = now() where id = $1`, [ids[1]]);
+      queue.nudge('batched');
+      await waitFor('the last attempt failed for good', async () => (await stateOf(1)) === 'failed');
+      assert.equal(ran.filter((tag) => tag === 'batch-fails').length, 2);
+      assert.equal(ran.filter((tag) => tag === 'batch-ok-1').length, 1);
     });
 
     it('stores and runs a singleton job once, sent from two instances in two transactions, waiting or running', async () => {
